@@ -1,0 +1,252 @@
+"""The `Cache` contract, run against the in-process cache and the Redis cache."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.in_memory.cache import InMemoryCache
+from adapters.in_memory.clock import ManualClock
+from adapters.redis.cache import RedisCache
+from application.errors import StorageUnavailable
+from application.ports.cache import Cache
+
+CACHES = ["in_memory_cache", "redis_cache"]
+
+
+@dataclass
+class CacheUnderTest:
+    cache: Cache
+    # Lets `key`'s `ttl` run out: moves the fake clock, or waits (bounded) for Redis to expire it.
+    let_expire: Callable[[str, int], Awaitable[None]]
+
+
+class Filler:
+    """A fill function that counts its calls, can be slow, and can fail its first calls."""
+
+    def __init__(self, value: bytes = b"filled", *, delay: float = 0.0, failures: int = 0) -> None:
+        self.value, self.delay, self.failures, self.calls = value, delay, failures, 0
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("the source is down")
+        return self.value
+
+
+@pytest.fixture
+def in_memory_cache() -> CacheUnderTest:
+    clock = ManualClock()
+
+    async def let_expire(key: str, ttl: int) -> None:
+        clock.advance(seconds=ttl)
+
+    return CacheUnderTest(InMemoryCache(clock), let_expire)
+
+
+@pytest.fixture
+async def redis_cache(redis_url: str) -> AsyncIterator[CacheUnderTest]:
+    cache = RedisCache.from_url(redis_url, prefix="test:")
+    client = Redis.from_url(redis_url)
+
+    async def let_expire(key: str, ttl: int) -> None:
+        deadline = time.monotonic() + ttl + 1.5
+        while await client.exists(f"test:v:{key}") and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    yield CacheUnderTest(cache, let_expire)
+    await cache.aclose()
+    await client.aclose()
+
+
+@pytest.fixture(params=CACHES)
+def subject(request: pytest.FixtureRequest) -> CacheUnderTest:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+async def test_a_missing_key_reads_as_none(subject: CacheUnderTest) -> None:
+    assert await subject.cache.get("nothing-here") is None
+
+
+async def test_a_stored_value_is_returned_until_its_ttl_runs_out(subject: CacheUnderTest) -> None:
+    await subject.cache.set("products", b"[1, 2]", ttl=1)
+    assert await subject.cache.get("products") == b"[1, 2]"
+
+    await subject.let_expire("products", 1)
+
+    assert await subject.cache.get("products") is None
+
+
+async def test_setting_a_key_again_replaces_its_value(subject: CacheUnderTest) -> None:
+    await subject.cache.set("k", b"old", ttl=60)
+    await subject.cache.set("k", b"new", ttl=60)
+    assert await subject.cache.get("k") == b"new"
+
+
+async def test_invalidating_a_tag_drops_every_key_carrying_it_and_only_those(subject: CacheUnderTest) -> None:
+    cache = subject.cache
+    await cache.set("products:en", b"p-en", ttl=60, tags=["products"])
+    await cache.set("products:fr", b"p-fr", ttl=60, tags=["products", "fr"])
+    await cache.set("coupons", b"c", ttl=60, tags=["coupons"])
+
+    await cache.invalidate_tags(["products"])
+
+    assert await cache.get("products:en") is None
+    assert await cache.get("products:fr") is None
+    assert await cache.get("coupons") == b"c"
+
+
+async def test_invalidation_is_idempotent_and_unknown_tags_are_harmless(subject: CacheUnderTest) -> None:
+    await subject.cache.set("coupons", b"c", ttl=60, tags=["coupons"])
+    await subject.cache.invalidate_tags(["coupons", "never-used"])
+    await subject.cache.invalidate_tags(["coupons"])
+    await subject.cache.invalidate_tags([])
+    assert await subject.cache.get("coupons") is None
+
+
+async def test_a_warm_cache_does_not_call_fill(subject: CacheUnderTest) -> None:
+    fill = Filler(b"fresh")
+    await subject.cache.set("products", b"cached", ttl=60)
+    assert await subject.cache.get_or_fill("products", fill, ttl=60) == b"cached"
+    assert fill.calls == 0
+
+
+async def test_a_filled_value_is_cached_with_its_tags(subject: CacheUnderTest) -> None:
+    fill = Filler(b"fresh")
+    assert await subject.cache.get_or_fill("products", fill, ttl=60, tags=["products"]) == b"fresh"
+    assert await subject.cache.get("products") == b"fresh"
+
+    await subject.cache.invalidate_tags(["products"])
+
+    assert await subject.cache.get("products") is None
+
+
+async def test_concurrent_misses_fill_the_cache_once(subject: CacheUnderTest) -> None:
+    fill = Filler(b"catalog", delay=0.05)
+    results = await asyncio.gather(
+        *(subject.cache.get_or_fill("products", fill, ttl=60) for _ in range(20))
+    )
+    assert results == [b"catalog"] * 20
+    assert fill.calls == 1
+
+
+async def test_a_failing_fill_propagates_and_caches_nothing(subject: CacheUnderTest) -> None:
+    with pytest.raises(RuntimeError, match="the source is down"):
+        await subject.cache.get_or_fill("products", Filler(failures=1), ttl=60)
+    assert await subject.cache.get("products") is None
+
+
+async def test_waiters_try_once_more_when_the_fill_they_waited_for_fails(subject: CacheUnderTest) -> None:
+    fill = Filler(b"second time lucky", delay=0.05, failures=1)
+    results = await asyncio.gather(
+        *(subject.cache.get_or_fill("products", fill, ttl=60) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(isinstance(result, RuntimeError) for result in results) == 1
+    assert results.count(b"second time lucky") == 4
+    assert fill.calls == 2
+
+
+async def test_a_fill_that_races_an_invalidation_is_returned_but_not_cached(subject: CacheUnderTest) -> None:
+    cache = subject.cache
+
+    async def stale_fill() -> bytes:
+        await cache.invalidate_tags(["products"])  # a webhook lands while the fill is reading
+        return b"stale"
+
+    assert await cache.get_or_fill("products", stale_fill, ttl=60, tags=["products"]) == b"stale"
+    assert await cache.get("products") is None
+
+
+async def test_the_cache_answers_a_ping(subject: CacheUnderTest) -> None:
+    assert await subject.cache.ping() is True
+
+
+# --- in-process specifics ------------------------------------------------------------------------
+
+
+async def test_an_in_memory_entry_lives_exactly_its_ttl() -> None:
+    clock = ManualClock()
+    cache = InMemoryCache(clock)
+    await cache.set("k", b"v", ttl=30)
+    clock.advance(seconds=29)
+    assert await cache.get("k") == b"v"
+    clock.advance(seconds=1)
+    assert await cache.get("k") is None
+
+
+# --- Redis specifics -----------------------------------------------------------------------------
+
+
+async def test_redis_stores_values_with_the_callers_ttl(redis_url: str) -> None:
+    cache = RedisCache.from_url(redis_url, prefix="app:")
+    client = Redis.from_url(redis_url)
+    try:
+        await cache.set("products", b"v", ttl=120, tags=["products"])
+        assert 0 < await client.pttl("app:v:products") <= 120_000
+        assert 0 < await client.pttl("app:t:products") <= 120_000
+    finally:
+        await cache.aclose()
+        await client.aclose()
+
+
+async def test_two_processes_share_one_fill(redis_url: str) -> None:
+    # Two caches with their own connection pools stand in for two worker processes.
+    first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
+    fill = Filler(b"catalog", delay=0.2)
+    try:
+        results = await asyncio.gather(
+            *(cache.get_or_fill("products", fill, ttl=60) for cache in [first, second] * 10)
+        )
+    finally:
+        await first.aclose()
+        await second.aclose()
+    assert results == [b"catalog"] * 20
+    assert fill.calls == 1
+
+
+async def test_a_waiter_fills_by_itself_when_the_lock_holder_died(redis_url: str) -> None:
+    cache = RedisCache.from_url(redis_url, prefix="app:", lock_ttl=0.3)
+    client = Redis.from_url(redis_url)
+    # A process took the fill lock and died without storing anything or unlocking.
+    await client.set("app:lock:products", "dead-process", px=300)
+    fill = Filler(b"catalog")
+    try:
+        started = time.monotonic()
+        assert await cache.get_or_fill("products", fill, ttl=60) == b"catalog"
+        assert time.monotonic() - started < 2
+    finally:
+        await cache.aclose()
+        await client.aclose()
+    assert fill.calls == 1
+
+
+async def test_apps_with_different_prefixes_do_not_see_each_other(redis_url: str) -> None:
+    billing, other = RedisCache.from_url(redis_url, prefix="billing:"), RedisCache.from_url(redis_url, prefix="x:")
+    try:
+        await billing.set("products", b"billing", ttl=60, tags=["products"])
+        await other.set("products", b"other", ttl=60, tags=["products"])
+        await other.invalidate_tags(["products"])
+        assert await billing.get("products") == b"billing"
+        assert await other.get("products") is None
+    finally:
+        await billing.aclose()
+        await other.aclose()
+
+
+async def test_an_unreachable_redis_raises_storage_unavailable_and_fails_its_ping() -> None:
+    cache = RedisCache.from_url("redis://127.0.0.1:1/0")
+    try:
+        with pytest.raises(StorageUnavailable):
+            await cache.get("products")
+        with pytest.raises(StorageUnavailable):
+            await cache.get_or_fill("products", Filler(), ttl=60)
+        assert await cache.ping() is False
+    finally:
+        await cache.aclose()
