@@ -1,0 +1,53 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL, via advanced-alchemy."""
+
+from __future__ import annotations
+
+from advanced_alchemy.config import AsyncSessionConfig, EngineConfig, SQLAlchemyAsyncConfig
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import StaticPool
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_database_config(url: str) -> SQLAlchemyAsyncConfig:
+    if is_sqlite(url):
+        # SQLite has one writer. One shared connection serialises transactions inside the process,
+        # which gives the same "read, decide, write" isolation that row locks give on PostgreSQL,
+        # without SQLITE_BUSY errors. Several workers need PostgreSQL.
+        memory = make_url(url).database in (None, "", ":memory:")
+        engine_config = (
+            EngineConfig(poolclass=StaticPool, connect_args={"check_same_thread": False})
+            if memory
+            else EngineConfig(pool_size=1, max_overflow=0, pool_timeout=60)
+        )
+    else:
+        engine_config = EngineConfig(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
+    return SQLAlchemyAsyncConfig(
+        connection_string=url,
+        engine_config=engine_config,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        create_all=False,
+    )
+
+
+def create_engine(url: str) -> AsyncEngine:
+    engine = create_database_config(url).get_engine()
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

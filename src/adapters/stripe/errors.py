@@ -1,0 +1,44 @@
+"""Stripe SDK exceptions → application errors, at the boundary. Raw Stripe messages can name
+account details, so they go to the log, never into the error's client-facing detail."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import stripe
+
+from application.errors import ApplicationError, PaymentProviderRejected, PaymentProviderUnavailable
+
+T = TypeVar("T")
+log = logging.getLogger("billing.stripe")
+
+
+def translate(exc: stripe.StripeError, operation: str) -> ApplicationError:
+    log.warning(
+        "stripe call failed",
+        extra={
+            "operation": operation,
+            "error": type(exc).__name__,
+            "http_status": exc.http_status,
+            "code": exc.code,
+            "request_id": exc.request_id,
+        },
+    )
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500:
+        return PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return PaymentProviderUnavailable("The payment provider refused our credentials.")
+    return PaymentProviderRejected("The payment provider refused the request.")
+
+
+async def call(operation: str, awaitable: Awaitable[T]) -> T:
+    try:
+        return await awaitable
+    except stripe.StripeError as exc:
+        raise translate(exc, operation) from exc
+
+
+def is_missing(exc: stripe.StripeError) -> bool:
+    return isinstance(exc, stripe.InvalidRequestError) and exc.code == "resource_missing"

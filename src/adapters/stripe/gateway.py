@@ -1,0 +1,196 @@
+"""`PaymentGateway` on the official SDK's StripeClient, async end to end.
+
+Pinned API version (the SDK's own, 2026-10-28.endive), network retries for connection errors and
+5xx (the SDK retries with the same idempotency key, so a retried create never duplicates), an
+explicit idempotency key on every create/mutation, and typed params so a wrong parameter fails
+the type checker before it fails at Stripe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import stripe
+from stripe.params import CustomerCreateParams
+from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
+from stripe.params.checkout import SessionCreateParams
+
+from adapters.stripe import mapping
+from adapters.stripe.errors import call, is_missing, translate
+from application.ports.payment_gateway import (
+    CatalogCoupon,
+    CatalogPrice,
+    CatalogProduct,
+    CheckoutSession,
+    CheckoutSessionRequest,
+    PaymentIntent,
+    Price,
+    SubscriptionState,
+)
+
+API_VERSION = "2026-10-28.endive"
+
+
+def create_stripe_client(
+    secret_key: str, *, api_base: str | None = None, timeout: float = 15.0, max_network_retries: int = 2
+) -> stripe.StripeClient:
+    base = {"api": api_base} if api_base else None
+    return stripe.StripeClient(
+        secret_key,
+        stripe_version=API_VERSION,
+        base_addresses=base,  # type: ignore[arg-type]
+        max_network_retries=max_network_retries,
+        http_client=stripe.HTTPXClient(timeout=timeout),
+    )
+
+
+class StripePaymentGateway:
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self._v1 = client.v1
+
+    async def create_customer(self, *, user_id: str, email: str | None, idempotency_key: str) -> str:
+        params: CustomerCreateParams = {"metadata": {"user_id": user_id}}
+        if email:
+            params["email"] = email
+        customer = await call(
+            "customers.create",
+            self._v1.customers.create_async(params, {"idempotency_key": idempotency_key}),
+        )
+        return customer.id
+
+    async def get_price(self, price_id: str) -> Price | None:
+        try:
+            found = await self._v1.prices.retrieve_async(price_id, {"expand": ["product"]})
+        except stripe.StripeError as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "prices.retrieve") from exc
+        return mapping.price(found.to_dict())
+
+    async def create_checkout_session(
+        self, request: CheckoutSessionRequest, *, idempotency_key: str
+    ) -> CheckoutSession:
+        params: SessionCreateParams = {
+            "mode": request.mode,
+            "customer": request.customer_id,
+            "client_reference_id": request.user_id,
+            "line_items": [{"price": line.price_id, "quantity": line.quantity} for line in request.lines],
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "allow_promotion_codes": True,
+            "automatic_tax": {"enabled": request.automatic_tax},
+            "metadata": dict(request.metadata),
+        }
+        if request.automatic_tax:
+            # Stripe Tax needs an address: let Checkout save the one the buyer enters.
+            params["customer_update"] = {"address": "auto"}
+        if request.mode == "payment":
+            params["payment_intent_data"] = {
+                "capture_method": "manual" if request.manual_capture else "automatic",
+                "metadata": dict(request.payment_intent_metadata or {}),
+            }
+        else:
+            params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
+        session = await call(
+            "checkout.sessions.create",
+            self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),
+        )
+        return mapping.checkout_session(session.to_dict())
+
+    async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
+        try:
+            session = await self._v1.checkout.sessions.retrieve_async(session_id)
+        except stripe.StripeError as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "checkout.sessions.retrieve") from exc
+        return mapping.checkout_session(session.to_dict())
+
+    async def set_checkout_session_metadata(
+        self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
+    ) -> None:
+        await call(
+            "checkout.sessions.update",
+            self._v1.checkout.sessions.update_async(
+                session_id, {"metadata": dict(metadata)}, {"idempotency_key": idempotency_key}
+            ),
+        )
+
+    async def get_payment_intent(self, payment_intent_id: str) -> PaymentIntent | None:
+        try:
+            intent = await self._v1.payment_intents.retrieve_async(payment_intent_id)
+        except stripe.StripeError as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "payment_intents.retrieve") from exc
+        return mapping.payment_intent(intent.to_dict())
+
+    async def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> PaymentIntent:
+        try:
+            intent = await self._v1.payment_intents.capture_async(
+                payment_intent_id, None, {"idempotency_key": idempotency_key}
+            )
+        except stripe.InvalidRequestError as exc:
+            # Captured already (in the Dashboard, by another worker): report the current state.
+            current = await self.get_payment_intent(payment_intent_id)
+            if current is not None and current.status == "succeeded":
+                return current
+            raise translate(exc, "payment_intents.capture") from exc
+        except stripe.StripeError as exc:
+            raise translate(exc, "payment_intents.capture") from exc
+        return mapping.payment_intent(intent.to_dict())
+
+    async def cancel_payment_intent(
+        self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
+    ) -> PaymentIntent:
+        params: Any = {"cancellation_reason": reason} if reason else None
+        try:
+            intent = await self._v1.payment_intents.cancel_async(
+                payment_intent_id, params, {"idempotency_key": idempotency_key}
+            )
+        except stripe.InvalidRequestError as exc:
+            current = await self.get_payment_intent(payment_intent_id)
+            if current is not None and current.status == "canceled":
+                return current
+            raise translate(exc, "payment_intents.cancel") from exc
+        except stripe.StripeError as exc:
+            raise translate(exc, "payment_intents.cancel") from exc
+        return mapping.payment_intent(intent.to_dict())
+
+    async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
+        try:
+            found = await self._v1.subscriptions.retrieve_async(
+                subscription_id, {"expand": ["items.data.price.product"]}
+            )
+        except stripe.StripeError as exc:
+            if is_missing(exc):
+                return None
+            raise translate(exc, "subscriptions.retrieve") from exc
+        return mapping.subscription(found.to_dict())
+
+    async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
+        params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}
+        session = await call("billing_portal.sessions.create", self._v1.billing_portal.sessions.create_async(params))
+        return str(session.url)
+
+    async def list_products(self) -> Sequence[CatalogProduct]:
+        async def fetch() -> list[CatalogProduct]:
+            prices: dict[str, list[CatalogPrice]] = {}
+            listing = await self._v1.prices.list_async({"active": True, "limit": 100})
+            async for p in listing.auto_paging_iter():
+                prices.setdefault(mapping.ref(p.product) or "", []).append(mapping.catalog_price(p.to_dict()))
+            products = await self._v1.products.list_async({"active": True, "limit": 100})
+            return [
+                mapping.catalog_product(product.to_dict(), prices.get(product.id, []))
+                async for product in products.auto_paging_iter()
+            ]
+
+        return await call("products.list", fetch())
+
+    async def list_coupons(self) -> Sequence[CatalogCoupon]:
+        async def fetch() -> list[CatalogCoupon]:
+            listing = await self._v1.coupons.list_async({"limit": 100})
+            return [mapping.coupon(c.to_dict()) async for c in listing.auto_paging_iter()]
+
+        return await call("coupons.list", fetch())

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedEvent:
+    """A Stripe event whose signature checked out; `object` is `data.object` as plain JSON data."""
+
+    id: str
+    type: str
+    created: datetime
+    object: Mapping[str, Any]
+    previous_attributes: Mapping[str, Any] | None = None
+    raw: bytes = field(default=b"", repr=False)
+
+
+class EventVerifier(Protocol):
+    """Checks a webhook's signature header over the raw body and parses the event.
+
+    Accepts a signature made with any configured secret within the configured tolerance.
+    Raises `application.errors.InvalidWebhook` for a missing/invalid signature or unparseable body.
+    Pure CPU: no network.
+    """
+
+    def verify(self, payload: bytes, signature_header: str | None) -> VerifiedEvent: ...

@@ -1,0 +1,142 @@
+"""Persistence ports. Every repository works inside the unit of work that owns it; nothing is
+visible to other workers until `UnitOfWork.commit()`.
+
+`for_update=True` takes a row lock until the end of the transaction (PostgreSQL `SELECT … FOR
+UPDATE`; on SQLite, transactions are already serialised by the single-writer pool). It is how use
+cases make "read, call Stripe, write" happen once across workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.customer import Customer
+from domain.order import Order, OrderStatus
+from domain.subscription import Subscription
+from domain.webhook_event import EventStatus, WebhookEvent
+
+
+class CustomerRepository(Protocol):
+    async def get(self, user_id: str, *, for_update: bool = False) -> Customer | None: ...
+
+    async def get_by_stripe_id(self, stripe_customer_id: str) -> Customer | None: ...
+
+    async def add_if_absent(self, customer: Customer) -> bool:
+        """Insert unless a row with this user id exists (concurrent-safe). True when inserted."""
+        ...
+
+    async def save(self, customer: Customer) -> None:
+        """Update an existing customer. Raises `Conflict` when the Stripe id is taken by another user."""
+        ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None: ...
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None: ...
+
+    async def get_by_checkout_session(self, session_id: str, *, for_update: bool = False) -> Order | None: ...
+
+    async def save(self, order: Order) -> None: ...
+
+    async def list_for_user(self, user_id: str) -> Sequence[Order]:
+        """Newest first."""
+        ...
+
+    async def list_by_status(self, status: OrderStatus) -> Sequence[Order]:
+        """Oldest first (the review queue)."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    async def get(self, stripe_subscription_id: str, *, for_update: bool = False) -> Subscription | None: ...
+
+    async def save(self, subscription: Subscription) -> None:
+        """Insert or replace by Stripe subscription id."""
+        ...
+
+    async def current_for_user(self, user_id: str) -> Subscription | None:
+        """The user's live subscription if any, else the most recently ended one."""
+        ...
+
+
+class WebhookEventRepository(Protocol):
+    async def add_if_absent(self, event: WebhookEvent) -> bool:
+        """Store a verified event unless its id is already stored. True when inserted."""
+        ...
+
+    async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None: ...
+
+    async def save(self, event: WebhookEvent) -> None: ...
+
+    async def list_by_status(self, status: EventStatus, *, limit: int = 50) -> Sequence[WebhookEvent]:
+        """Most recently received first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A side effect that must happen once (an e-mail, a Stripe metadata update): the outbox row.
+
+    `key` is unique per effect (e.g. `order-confirmation:<order_id>`), so recording the same effect
+    twice — from two events, two workers, two retries — stores it once.
+    """
+
+    key: str
+    kind: str
+    payload: dict[str, str]
+    created_at: datetime
+    done_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class EffectRepository(Protocol):
+    async def add_if_absent(self, effect: Effect) -> bool: ...
+
+    async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
+        """Atomically take the effect for `lease_seconds` unless done or leased by someone else.
+
+        Returns the effect when this caller owns it now, else None. The claim belongs to the current
+        transaction: callers commit right after claiming so other workers see the lease.
+        """
+        ...
+
+    async def complete(self, key: str, *, now: datetime) -> None: ...
+
+    async def release(self, key: str, *, error: str) -> None:
+        """Give up the lease after a failure so that a retry can claim it again."""
+        ...
+
+    async def list_pending(self, *, now: datetime, limit: int = 50) -> Sequence[Effect]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository.
+
+    `async with uow:` begins; `await uow.commit()` makes the changes visible; leaving the block
+    without commit (or by an exception) rolls back. The same object may be entered again for a
+    new transaction. Database failures raise `application.errors.StorageUnavailable`.
+    """
+
+    customers: CustomerRepository
+    orders: OrderRepository
+    subscriptions: SubscriptionRepository
+    events: WebhookEventRepository
+    effects: EffectRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    async def ping(self) -> bool: ...

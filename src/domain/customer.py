@@ -1,0 +1,22 @@
+"""A signed-in user and the Stripe customer that pays for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """One per user id. `stripe_customer_id` is set once and never replaced by another id."""
+
+    user_id: str
+    email: str | None = None
+    stripe_customer_id: str | None = None
+
+    def with_stripe_customer(self, stripe_customer_id: str) -> Customer:
+        if self.stripe_customer_id not in (None, stripe_customer_id):
+            raise ValueError(f"user {self.user_id} is already linked to {self.stripe_customer_id}")
+        return replace(self, stripe_customer_id=stripe_customer_id)
+
+    def with_email(self, email: str | None) -> Customer:
+        return self if not email or email == self.email else replace(self, email=email)

@@ -1,0 +1,146 @@
+"""An order for one-time products and its authorization state machine.
+
+    pending ──► authorized ──► captured
+       │                  └──► canceled
+       └──► expired
+
+Funds are held (authorized) when the buyer pays and moved (captured) after review. Every other
+transition is refused with `InvalidOrderTransition`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import InvalidOrderTransition
+from domain.money import Money
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.AUTHORIZED, OrderStatus.EXPIRED}),
+    OrderStatus.AUTHORIZED: frozenset({OrderStatus.CAPTURED, OrderStatus.CANCELED}),
+    OrderStatus.CAPTURED: frozenset(),
+    OrderStatus.CANCELED: frozenset(),
+    OrderStatus.EXPIRED: frozenset(),
+}
+
+CANCELLATION_REASONS = frozenset(
+    {"duplicate", "fraudulent", "requested_by_customer", "abandoned", "automatic", "failed_invoice", "void_invoice"}
+)
+
+
+def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
+    return target in ALLOWED[current]
+
+
+def path_to(current: OrderStatus, target: OrderStatus) -> list[OrderStatus] | None:
+    """The steps from `current` to `target`: [] when already there or past it, None when unreachable.
+
+    Webhooks arrive in any order: `payment_intent.succeeded` may come before
+    `checkout.session.completed`. Reaching `captured` from `pending` is then the legal walk
+    pending → authorized → captured, and a late `authorized` after `captured` is simply behind us.
+    """
+    if current == target or _reachable(target, current):
+        return []
+    for step in ALLOWED[current]:
+        if step == target:
+            return [step]
+        rest = path_to(step, target) if _reachable(step, target) else None
+        if rest:
+            return [step, *rest]
+    return None
+
+
+def _reachable(start: OrderStatus, goal: OrderStatus) -> bool:
+    return any(step == goal or _reachable(step, goal) for step in ALLOWED[start])
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    price_id: str
+    product_id: str | None
+    description: str
+    quantity: int
+    amount_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    user_id: str
+    status: OrderStatus
+    total: Money
+    items: tuple[OrderItem, ...]
+    created_at: datetime
+    checkout_session_id: str | None = None
+    payment_intent_id: str | None = None
+    authorized_at: datetime | None = None
+    captured_at: datetime | None = None
+    canceled_at: datetime | None = None
+    expired_at: datetime | None = None
+    cancellation_reason: str | None = None
+    customer_email: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def _to(self, target: OrderStatus) -> None:
+        if not can_transition(self.status, target):
+            raise InvalidOrderTransition(self.id, self.status, target)
+
+    def authorize(self, at: datetime, payment_intent_id: str | None = None) -> Order:
+        self._to(OrderStatus.AUTHORIZED)
+        return replace(
+            self,
+            status=OrderStatus.AUTHORIZED,
+            authorized_at=at,
+            payment_intent_id=payment_intent_id or self.payment_intent_id,
+        )
+
+    def capture(self, at: datetime) -> Order:
+        self._to(OrderStatus.CAPTURED)
+        return replace(self, status=OrderStatus.CAPTURED, captured_at=at)
+
+    def cancel(self, at: datetime, reason: str | None = None) -> Order:
+        self._to(OrderStatus.CANCELED)
+        if reason is not None and reason not in CANCELLATION_REASONS:
+            raise ValueError(f"unknown cancellation reason {reason!r}")
+        return replace(self, status=OrderStatus.CANCELED, canceled_at=at, cancellation_reason=reason)
+
+    def expire(self, at: datetime) -> Order:
+        self._to(OrderStatus.EXPIRED)
+        return replace(self, status=OrderStatus.EXPIRED, expired_at=at)
+
+    def reach(
+        self,
+        target: OrderStatus,
+        at: datetime,
+        *,
+        payment_intent_id: str | None = None,
+        reason: str | None = None,
+    ) -> Order:
+        """Walk to `target` through legal steps; unchanged when already there or past it."""
+        steps = path_to(self.status, target)
+        if steps is None:
+            raise InvalidOrderTransition(self.id, self.status, target)
+        order = self
+        for step in steps:
+            if step is OrderStatus.AUTHORIZED:
+                order = order.authorize(at, payment_intent_id)
+            elif step is OrderStatus.CAPTURED:
+                order = order.capture(at)
+            elif step is OrderStatus.CANCELED:
+                order = order.cancel(at, reason)
+            else:
+                order = order.expire(at)
+        if payment_intent_id and not order.payment_intent_id:
+            order = replace(order, payment_intent_id=payment_intent_id)
+        return order
