@@ -1,0 +1,95 @@
+"""`RateLimiter` on the `limits` library's moving-window strategy, in process or in Redis.
+
+The moving window stores one timestamp per accepted hit; a refused hit stores nothing, so
+hammering a closed window does not push its reopening further away.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import cast
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from redis.asyncio import ConnectionPool
+from redis.exceptions import RedisError
+
+from application.errors import StorageUnavailable
+from application.ports.rate_limiter import RateLimit, RateLimitDecision
+
+
+class LimitsRateLimiter:
+    def __init__(self, storage: Storage, pool: ConnectionPool | None = None) -> None:
+        self._storage = storage
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._pool = pool
+
+    @classmethod
+    def in_memory(cls) -> LimitsRateLimiter:
+        return cls(MemoryStorage())
+
+    @classmethod
+    def redis(cls, url: str, *, key_prefix: str = "billing:ratelimit") -> LimitsRateLimiter:
+        """Every limiter on the same Redis and prefix shares its windows (one per worker process)."""
+        return cls(*_redis_storage(url, key_prefix))
+
+    async def hit(self, key: str, limit: RateLimit) -> RateLimitDecision:
+        item = RateLimitItemPerSecond(limit.amount, limit.seconds)
+        try:
+            allowed = await self._strategy.hit(item, key)
+            stats = await self._strategy.get_window_stats(item, key)
+        except (StorageError, RedisError, OSError) as exc:
+            raise StorageUnavailable("the rate limiter's storage is unavailable") from exc
+        now = time.time()
+        # reset_time is when the oldest hit in the window leaves it, i.e. when one more fits.
+        reset_at = max(math.ceil(stats.reset_time), math.ceil(now))
+        return RateLimitDecision(
+            allowed=allowed,
+            limit=limit.amount,
+            remaining=max(0, stats.remaining),
+            reset_at=reset_at,
+            retry_after=0 if allowed else max(1, math.ceil(stats.reset_time - now)),
+        )
+
+    async def reset(self) -> None:
+        try:
+            await self._storage.reset()
+        except (StorageError, RedisError, OSError) as exc:
+            raise StorageUnavailable("the rate limiter's storage is unavailable") from exc
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._storage.check())
+        except (StorageError, RedisError, OSError):
+            return False
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
+class InMemoryRateLimiter(LimitsRateLimiter):
+    def __init__(self) -> None:
+        super().__init__(MemoryStorage())
+
+
+class RedisRateLimiter(LimitsRateLimiter):
+    def __init__(self, url: str, *, key_prefix: str = "billing:ratelimit") -> None:
+        super().__init__(*_redis_storage(url, key_prefix))
+
+
+def _redis_storage(url: str, key_prefix: str) -> tuple[Storage, ConnectionPool]:
+    # Our own pool, so `aclose()` can release the connections the storage opened.
+    pool = ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    storage = storage_from_string(
+        "async+" + url,
+        implementation="redispy",
+        wrap_exceptions=True,
+        key_prefix=key_prefix,
+        connection_pool=pool,  # type: ignore[arg-type]  # passed through to redis-py
+    )
+    return cast(Storage, storage), pool
