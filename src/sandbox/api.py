@@ -31,14 +31,23 @@ from sandbox.testhooks import Faults, LoggedRequest, RequestLog
 from sandbox.validation import validate
 
 ROUTES: list[routing.Route] = [
-    *customers.ROUTES, *products.ROUTES, *prices.ROUTES, *coupons.ROUTES, *promotion_codes.ROUTES,
-    *checkout.ROUTES, *payment_intents.ROUTES, *subscriptions.ROUTES, *portal_and_events.ROUTES,
+    *customers.ROUTES,
+    *products.ROUTES,
+    *prices.ROUTES,
+    *coupons.ROUTES,
+    *promotion_codes.ROUTES,
+    *checkout.ROUTES,
+    *payment_intents.ROUTES,
+    *subscriptions.ROUTES,
+    *portal_and_events.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
 
-_NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization header, "
-           "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-           "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
+_NO_KEY = (
+    "You did not provide an API key. You need to provide your API key in the Authorization header, "
+    "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+    "https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/."
+)
 
 
 def _json(body: Any) -> bytes:
@@ -49,14 +58,21 @@ class Api:
     def __init__(self, state: State, api_keys: set[str], log: RequestLog, faults: Faults) -> None:
         self.state, self.api_keys, self.log, self.faults = state, api_keys, log, faults
         self.idempotency = Idempotency()
-        state.store.includables[("checkout.session", "line_items")] = lambda s: checkout.render_line_items(state, s)
+        state.store.includables[("checkout.session", "line_items")] = lambda s: checkout.render_line_items(
+            state, s
+        )
 
-    async def handle(self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes) -> Reply:
+    async def handle(
+        self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes
+    ) -> Reply:
         params = {**decode(query), **(decode(body.decode()) if body else {})}
         entry = LoggedRequest(method, path, {k.lower(): v for k, v in headers.items()}, params)
         self.log.append(entry)
         request_id = new_id("req", 14)
-        base_headers = {"Request-Id": request_id, "Stripe-Version": entry.headers.get("stripe-version", API_VERSION)}
+        base_headers = {
+            "Request-Id": request_id,
+            "Stripe-Version": entry.headers.get("stripe-version", API_VERSION),
+        }
         try:
             status, content, extra = await self._guarded(entry, request_id)
         except StripeError as error:
@@ -70,12 +86,17 @@ class Api:
             if fault.stall_seconds:
                 await asyncio.sleep(fault.stall_seconds)
             else:
-                error = StripeError("Injected by the sandbox's fault rules.", status=fault.status, type=fault.error_type)
+                error = StripeError(
+                    "Injected by the sandbox's fault rules.", status=fault.status, type=fault.error_type
+                )
                 return error.status, _json(error.body()), {}
         found = routing.match(ROUTES, entry.method, entry.path)
         if found is None:
-            raise StripeError(f"Unrecognized request URL ({entry.method}: {entry.path}). Please see "
-                              "https://stripe.com/docs or we can help at https://support.stripe.com/.", status=404)
+            raise StripeError(
+                f"Unrecognized request URL ({entry.method}: {entry.path}). Please see "
+                "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+                status=404,
+            )
         key = entry.headers.get("idempotency-key")
         if entry.method != "POST" or not key:
             return self._execute(found, entry.params, request_id, None)
@@ -86,9 +107,11 @@ class Api:
             if stored is not None:
                 if stored.fingerprint != print_:
                     raise StripeError(
-                        "Keys for idempotent requests can only be used with the same parameters they were first "
-                        f"used with. Try using a key other than '{key}' if you meant to execute a different "
-                        "request.", type="idempotency_error")
+                        "Keys for idempotent requests can only be used with the same parameters they were "
+                        f"first used with. Try using a key other than '{key}' if you meant to execute a "
+                        "different request.",
+                        type="idempotency_error",
+                    )
                 return stored.status, stored.body, {"Idempotent-Replayed": "true", "Idempotency-Key": key}
             status, content, extra = self._execute(found, entry.params, request_id, key)
             self.idempotency.results[scope] = Stored(print_, status, content)
@@ -99,12 +122,18 @@ class Api:
         if scheme.lower() != "bearer" or not key:
             raise StripeError(_NO_KEY, status=401)
         if key not in self.api_keys:
-            raise StripeError(f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}",
-                              status=401)
+            raise StripeError(
+                f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}", status=401
+            )
         return key
 
-    def _execute(self, found: tuple[routing.Route, tuple[str, ...]], raw: dict[str, Any], request_id: str,
-                 key: str | None) -> Reply:
+    def _execute(
+        self,
+        found: tuple[routing.Route, tuple[str, ...]],
+        raw: dict[str, Any],
+        request_id: str,
+        key: str | None,
+    ) -> Reply:
         chosen, ids = found
         params = validate(raw, chosen.params)  # raises before anything runs: nothing stored for a bad request
         token = current_request.set({"id": request_id, "idempotency_key": key})

@@ -12,11 +12,16 @@ if TYPE_CHECKING:
 
 
 def api_router(sb: "Sandbox", prefix: str) -> Router:
-    @route("/v1/{rest:path}", http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE],
-           include_in_schema=False, status_code=200)
+    @route(
+        "/v1/{rest:path}",
+        http_method=[HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE],
+        include_in_schema=False,
+        status_code=200,
+    )
     async def stripe_api(request: Request[Any, Any, Any], rest: str) -> Response[bytes]:
         status, content, headers = await sb.api.handle(
-            request.method, "/v1" + rest, request.headers, request.url.query or "", await request.body())
+            request.method, "/v1" + rest, request.headers, request.url.query or "", await request.body()
+        )
         return Response(content, status_code=status, headers=headers, media_type="application/json")
 
     return Router(path=prefix or "/", route_handlers=[stripe_api])
@@ -29,5 +34,9 @@ def pages_router(sb: "Sandbox") -> Router:
 
 def create_standalone_app(sb: "Sandbox") -> Litestar:
     """The API at the root (`/v1/...`) plus the pages, delivering webhooks while it runs."""
-    return Litestar(route_handlers=sb.route_handlers(api_prefix=""), on_startup=[sb.start],
-                    on_shutdown=[sb.stop], openapi_config=None)
+    return Litestar(
+        route_handlers=sb.route_handlers(api_prefix=""),
+        on_startup=[sb.start],
+        on_shutdown=[sb.stop],
+        openapi_config=None,
+    )

@@ -21,9 +21,11 @@ class Signer:
             self._key = loaded
         else:
             self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.public_key_pem = self._key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        self.public_key_pem = (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     @property
     def issuer(self) -> str:
@@ -32,16 +34,28 @@ class Signer:
     def sign(self, user_id: str, email: str, role: str | None = None) -> str:
         # Real time, not sandbox time: the service verifies exp/nbf against its own clock.
         now = int(time.time())
-        claims: dict[str, Any] = {"sub": user_id, "email": email, "iat": now, "nbf": now,
-                                  "exp": now + TOKEN_LIFETIME, "azp": self.public_url, "iss": self.issuer}
+        claims: dict[str, Any] = {
+            "sub": user_id,
+            "email": email,
+            "iat": now,
+            "nbf": now,
+            "exp": now + TOKEN_LIFETIME,
+            "azp": self.public_url,
+            "iss": self.issuer,
+        }
         if role:
             claims["metadata"] = {"role": role}
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "sandbox"})
 
     def read(self, token: str) -> dict[str, Any] | None:
         try:
-            claims: dict[str, Any] = jwt.decode(token, self.public_key_pem, algorithms=["RS256"],
-                                                issuer=self.issuer, options={"verify_aud": False})
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.public_key_pem,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"verify_aud": False},
+            )
         except jwt.PyJWTError:
             return None
         return claims

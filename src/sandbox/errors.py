@@ -32,9 +32,7 @@ class StripeError(Exception):
 
 
 def missing(kind: str, obj_id: str, param: str = "id") -> StripeError:
-    return StripeError(
-        f"No such {kind}: '{obj_id}'", status=404, code="resource_missing", param=param
-    )
+    return StripeError(f"No such {kind}: '{obj_id}'", status=404, code="resource_missing", param=param)
 
 
 def invalid(message: str, param: str | None = None, code: str | None = None) -> StripeError:

@@ -11,8 +11,10 @@ DEMO_EMAIL = "customer@example.com"
 def apply_promotion_code(state: State, session: Obj, code: str) -> None:
     if not session["allow_promotion_codes"]:
         raise invalid("This Checkout Session does not accept promotion codes.")
-    promo = next((p for p in state.store.all("promotion_code") if p["code"].lower() == code.lower()
-                  and p["active"]), None)
+    promo = next(
+        (p for p in state.store.all("promotion_code") if p["code"].lower() == code.lower() and p["active"]),
+        None,
+    )
     if promo is None:
         raise invalid(f"The promotion code {code!r} is not valid.")
     discount = discounts.resolve(state, [{"promotion_code": promo["id"]}])
@@ -35,21 +37,38 @@ def complete_checkout(state: State, session_id: str) -> Obj:
     if session["mode"] == "payment":
         settings = hidden["payment_intent_data"]
         intent = payment_intents.authorize(
-            state, session["amount_total"], session["currency"], session["customer"],
-            settings.get("capture_method", "automatic"), settings.get("metadata", {}), settings.get("description"))
+            state,
+            session["amount_total"],
+            session["currency"],
+            session["customer"],
+            settings.get("capture_method", "automatic"),
+            settings.get("metadata", {}),
+            settings.get("description"),
+        )
         session["payment_intent"] = intent["id"]
     elif session["mode"] == "subscription":
         assert session["customer"] is not None
-        sub = subscriptions.create(state, session["customer"], hidden["line_items"],
-                                   hidden["subscription_data"].get("metadata", {}))
+        sub = subscriptions.create(
+            state, session["customer"], hidden["line_items"], hidden["subscription_data"].get("metadata", {})
+        )
         session["subscription"] = sub["id"]
     for entry in session["discounts"]:
         discounts.redeem(state, entry)
-    session.update(status="complete", url=None,
-                   payment_status="paid" if session["amount_total"] else "no_payment_required",
-                   customer_details={"address": (customer or {}).get("address"), "business_name": None,
-                                     "email": email, "individual_name": None, "name": (customer or {}).get("name"),
-                                     "phone": None, "tax_exempt": "none", "tax_ids": []})
+    session.update(
+        status="complete",
+        url=None,
+        payment_status="paid" if session["amount_total"] else "no_payment_required",
+        customer_details={
+            "address": (customer or {}).get("address"),
+            "business_name": None,
+            "email": email,
+            "individual_name": None,
+            "name": (customer or {}).get("name"),
+            "phone": None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        },
+    )
     state.events.emit("checkout.session.completed", session)
     return session
 
@@ -69,4 +88,3 @@ def portal_action(state: State, portal_id: str, sub_id: str, action: str, price_
         item = sub["items"]["data"][0]
         return subscriptions.update(state, {"items": [{"id": item["id"], "price": price_id}]}, sub_id)
     raise invalid(f"Unknown portal action: {action}")
-

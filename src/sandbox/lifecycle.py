@@ -25,7 +25,9 @@ def advance(state: State, seconds: int) -> dict[str, Any]:
                 for item in sub["items"]["data"]:
                     recurring = item["price"]["recurring"]
                     item["current_period_start"] = end
-                    item["current_period_end"] = add_interval(end, recurring["interval"], recurring["interval_count"])
+                    item["current_period_end"] = add_interval(
+                        end, recurring["interval"], recurring["interval_count"]
+                    )
                 state.events.changed("customer.subscription.updated", before, sub)
                 report["renewed"].append(sub["id"])
             else:

@@ -20,7 +20,7 @@ class Sandbox:
         self,
         public_url: str = "http://127.0.0.1:8000",
         webhook_url: str | None = None,
-        secret_key: str = "sk_test_sandbox",
+        secret_key: str = "sk_test_sandbox",  # noqa: S107 - a well-known test-mode key, not a secret
         webhook_secret: str | None = None,
         api_prefix: str = "/sandbox/stripe",
         seed: bool = True,

@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def run_in_thread(sb: "Sandbox", host: str = "127.0.0.1", port: int = 0, adopt_url: bool = True,
-                  startup_timeout: float = 10.0) -> Iterator[str]:
+def run_in_thread(
+    sb: "Sandbox",
+    host: str = "127.0.0.1",
+    port: int = 0,
+    adopt_url: bool = True,
+    startup_timeout: float = 10.0,
+) -> Iterator[str]:
     """Yield the base URL while the server runs; by default the sandbox adopts it as its public URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

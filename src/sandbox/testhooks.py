@@ -1,6 +1,7 @@
 """What tests reach for: a request log and fault injection (Stripe down, Stripe slow)."""
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +15,32 @@ class LoggedRequest:
     status: int = 0
 
 
-class RequestLog(list[LoggedRequest]):
+class RequestLog:
+    """Every API request the sandbox saw, oldest first; `count` and `matching` are what tests ask."""
+
+    def __init__(self) -> None:
+        self.entries: list[LoggedRequest] = []
+
+    def append(self, entry: LoggedRequest) -> None:
+        self.entries.append(entry)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def __iter__(self) -> Iterator[LoggedRequest]:
+        return iter(list(self.entries))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: int) -> LoggedRequest:
+        return self.entries[index]
+
+    def matching(self, method: str, path: str) -> list[LoggedRequest]:
+        return [r for r in self if r.method == method.upper() and r.path == path]
+
     def count(self, method: str, path: str) -> int:
-        return sum(1 for r in self if r.method == method.upper() and r.path == path)
+        return len(self.matching(method, path))
 
 
 @dataclass

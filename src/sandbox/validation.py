@@ -8,12 +8,11 @@ declares them; request options (api_key, headers, ...) are SDK-side and never AP
 import sys
 import types
 import typing
-
-import typing_extensions
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, ForwardRef, Literal, NotRequired, Required, Union
 
+import typing_extensions
 from stripe._request_options import RequestOptions
 
 from sandbox.errors import StripeError
@@ -43,7 +42,9 @@ def _fields(cls: type) -> dict[str, Any]:
     return {name: _resolve(ann, glob) for name, ann in cls.__annotations__.items()}
 
 
-Node = tuple[Any, ...]  # ("any",) ("union", arms) ("literal", values) ("scalar", t) ("list"|"map", node) ("typed", cls)
+Node = tuple[
+    Any, ...
+]  # ("any",) ("union", arms) ("literal", values) ("scalar", t) ("list"|"map", node) ("typed", cls)
 
 
 def _resolve(ann: Any, glob: dict[str, Any]) -> Node:

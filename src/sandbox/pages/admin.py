@@ -27,9 +27,18 @@ def handlers(sb: "Sandbox") -> list[Any]:
         data = []
         for event in sb.state.store.all("event"):
             record = deliveries.get(event["id"])
-            data.append({"id": event["id"], "type": event["type"], "created": event["created"],
-                         **({"attempts": 0, "last_status": None, "delivered": False} if record is None
-                            else {k: v for k, v in record.as_json().items() if k not in ("id", "type")})})
+            data.append(
+                {
+                    "id": event["id"],
+                    "type": event["type"],
+                    "created": event["created"],
+                    **(
+                        {"attempts": 0, "last_status": None, "delivered": False}
+                        if record is None
+                        else {k: v for k, v in record.as_json().items() if k not in ("id", "type")}
+                    ),
+                }
+            )
         return {"webhook_url": sb.webhook_url, "data": data}
 
     return [advance, events]

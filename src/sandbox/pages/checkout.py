@@ -22,21 +22,28 @@ def handlers(sb: "Sandbox") -> list[Any]:
         except StripeError as error:
             return page("Checkout", f"<p>{esc(error.message)}</p>", status=404)
         lines = state.hidden.get(session_id, {}).get("line_items", [])
-        rows = "".join(f"<tr><td>{esc(li['description'])} × {esc(li['quantity'])}</td>"
-                       f"<td>{esc(money(li['amount_total'], li['currency']))}</td></tr>" for li in lines)
+        rows = "".join(
+            f"<tr><td>{esc(li['description'])} &times; {esc(li['quantity'])}</td>"
+            f"<td>{esc(money(li['amount_total'], li['currency']))}</td></tr>"
+            for li in lines
+        )
         currency = session["currency"]
         discount = session["total_details"]["amount_discount"]
         if discount:
-            rows += f"<tr><td>Discount</td><td>−{esc(money(discount, currency))}</td></tr>"
+            rows += f"<tr><td>Discount</td><td>&minus;{esc(money(discount, currency))}</td></tr>"
         rows += f"<tr><th>Total</th><th>{esc(money(session['amount_total'], currency))}</th></tr>"
         base = f"/sandbox/checkout/{session_id}"
         if session["status"] != "open":
             actions = f"<p>This session is <b>{esc(session['status'])}</b>.</p>"
         else:
-            actions = button_form(f"{base}/pay", "Pay") + button_form(f"{base}/decline", "Decline", secondary=True)
+            actions = button_form(f"{base}/pay", "Pay") + button_form(
+                f"{base}/decline", "Decline", secondary=True
+            )
             if session["allow_promotion_codes"]:
-                actions += (f"<form method='post' action='{esc(base)}/promotion_code'><input name='code' "
-                            "placeholder='Promotion code'> <button class='secondary'>Apply</button></form>")
+                actions += (
+                    f"<form method='post' action='{esc(base)}/promotion_code'><input name='code' "
+                    "placeholder='Promotion code'> <button class='secondary'>Apply</button></form>"
+                )
         mode = "Subscribe" if session["mode"] == "subscription" else "Pay"
         return page(f"{mode} — test mode", f"<section><table>{rows}</table></section>{actions}")
 
@@ -46,7 +53,9 @@ def handlers(sb: "Sandbox") -> list[Any]:
             session = complete_checkout(state, session_id)
         except StripeError as error:
             return page("Checkout", f"<p>{esc(error.message)}</p>", status=error.status)
-        target = (session["success_url"] or f"{state.public_url}/sandbox").replace("{CHECKOUT_SESSION_ID}", session_id)
+        target = (session["success_url"] or f"{state.public_url}/sandbox").replace(
+            "{CHECKOUT_SESSION_ID}", session_id
+        )
         return see_other(target)
 
     @post("/checkout/{session_id:str}/decline", status_code=303)
@@ -61,10 +70,15 @@ def handlers(sb: "Sandbox") -> list[Any]:
     async def promotion_code(session_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
         data, _ = await read_form(request)
         try:
-            apply_promotion_code(state, state.store.get("checkout.session", session_id), str(data.get("code", "")))
+            apply_promotion_code(
+                state, state.store.get("checkout.session", session_id), str(data.get("code", ""))
+            )
         except StripeError as error:
-            return page("Checkout", f"<p>{esc(error.message)}</p><a href='/sandbox/checkout/{esc(session_id)}'>"
-                        "Back</a>", status=error.status)
+            return page(
+                "Checkout",
+                f"<p>{esc(error.message)}</p><a href='/sandbox/checkout/{esc(session_id)}'>Back</a>",
+                status=error.status,
+            )
         return see_other(f"/sandbox/checkout/{session_id}")
 
     return [show, pay, decline, promotion_code]

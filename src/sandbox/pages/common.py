@@ -8,13 +8,31 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-                "xaf", "xof", "xpf"}
-_STYLE = ("body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
-          "section,article{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1rem 0}"
-          "button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:.4rem .9rem;cursor:pointer}"
-          "button.secondary{background:#e3e8ee;color:#1a1f36}form{display:inline-block;margin:.2rem}"
-          ".banner{background:#fff3cd;padding:.5rem 1rem;border-radius:6px}")
+ZERO_DECIMAL = {
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "jpy",
+    "kmf",
+    "krw",
+    "mga",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
+}
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
+    "section,article{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1rem 0}"
+    "button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:.4rem .9rem;cursor:pointer}"
+    "button.secondary{background:#e3e8ee;color:#1a1f36}form{display:inline-block;margin:.2rem}"
+    ".banner{background:#fff3cd;padding:.5rem 1rem;border-radius:6px}"
+)
 
 
 def esc(value: Any) -> str:
@@ -30,14 +48,20 @@ def money(amount: int | None, currency: str | None) -> str:
 
 
 def page(title: str, body: str, status: int = 200) -> Response[str]:
-    document = (f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
-                f"<style>{_STYLE}</style></head><body><p class='banner'>Stripe sandbox — offline test mode, "
-                f"no real money moves.</p><h1>{esc(title)}</h1>{body}</body></html>")
+    document = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><p class='banner'>Stripe sandbox — offline test mode, "
+        f"no real money moves.</p><h1>{esc(title)}</h1>{body}</body></html>"
+    )
     return Response(document, status_code=status, media_type=MediaType.HTML)
 
 
-def button_form(action: str, label: str, fields: dict[str, str] | None = None, secondary: bool = False) -> str:
-    hidden = "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items())
+def button_form(
+    action: str, label: str, fields: dict[str, str] | None = None, secondary: bool = False
+) -> str:
+    hidden = "".join(
+        f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items()
+    )
     css = " class='secondary'" if secondary else ""
     return f"<form method='post' action='{esc(action)}'>{hidden}<button{css}>{esc(label)}</button></form>"
 

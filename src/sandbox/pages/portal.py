@@ -1,4 +1,4 @@
-"""`/sandbox/portal/{id}`: the customer's subscriptions with cancel, resume, cancel-now and switch-plan actions."""
+"""`/sandbox/portal/{id}`: a customer's subscriptions with cancel, resume, cancel-now and switch-plan."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -19,24 +19,35 @@ def _subscription(sb: "Sandbox", base: str, sub: Obj) -> str:
     product = sb.state.store.find("product", price["product"]) or {"name": price["product"]}
     act = f"{base}/subscriptions/{sub['id']}"
     status = sub["status"] + (" (cancels at period end)" if sub["cancel_at"] else "")
-    head = (f"<h3>{esc(product['name'])} — {esc(money(price['unit_amount'], price['currency']))} / "
-            f"{esc(price['recurring']['interval'])}</h3><p>Status: {esc(status)}; current period ends "
-            f"{esc(item['current_period_end'])}</p>")
+    head = (
+        f"<h3>{esc(product['name'])} — {esc(money(price['unit_amount'], price['currency']))} / "
+        f"{esc(price['recurring']['interval'])}</h3><p>Status: {esc(status)}; current period ends "
+        f"{esc(item['current_period_end'])}</p>"
+    )
     if sub["status"] == "canceled":
         return f"<article>{head}</article>"
-    actions = button_form(f"{act}/resume", "Resume") if sub["cancel_at"] else \
-        button_form(f"{act}/cancel_at_period_end", "Cancel at period end")
+    actions = (
+        button_form(f"{act}/resume", "Resume")
+        if sub["cancel_at"]
+        else button_form(f"{act}/cancel_at_period_end", "Cancel at period end")
+    )
     actions += button_form(f"{act}/cancel_now", "Cancel now", secondary=True)
-    others = [p for p in sb.state.store.all("price")
-              if p["active"] and p["type"] == "recurring" and p["id"] != price["id"]]
+    others = [
+        p
+        for p in sb.state.store.all("price")
+        if p["active"] and p["type"] == "recurring" and p["id"] != price["id"]
+    ]
     if others:
         options = "".join(
             f"<option value='{esc(p['id'])}'>"
             f"{esc((sb.state.store.find('product', p['product']) or {}).get('name'))} "
             f"{esc(money(p['unit_amount'], p['currency']))} / {esc(p['recurring']['interval'])}</option>"
-            for p in others)
-        actions += (f"<form method='post' action='{esc(act)}/switch'><select name='price'>{options}</select> "
-                    "<button class='secondary'>Switch plan</button></form>")
+            for p in others
+        )
+        actions += (
+            f"<form method='post' action='{esc(act)}/switch'><select name='price'>{options}</select> "
+            "<button class='secondary'>Switch plan</button></form>"
+        )
     return f"<article>{head}{actions}</article>"
 
 
@@ -56,7 +67,9 @@ def handlers(sb: "Sandbox") -> list[Any]:
         return page("Billing portal", body + back)
 
     @post("/portal/{session_id:str}/subscriptions/{sub_id:str}/{action:str}", status_code=303)
-    async def act(session_id: str, sub_id: str, action: str, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def act(
+        session_id: str, sub_id: str, action: str, request: Request[Any, Any, Any]
+    ) -> Response[Any]:
         data, _ = await read_form(request)
         try:
             portal_action(state, session_id, sub_id, action, data.get("price"))

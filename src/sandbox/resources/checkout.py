@@ -28,22 +28,38 @@ def _line_items(state: State, params: dict[str, Any], mode: str) -> list[Obj]:
             raise invalid(f"Missing required param: line_items[{i}][price].", param=f"line_items[{i}][price]")
         price = state.store.get("price", item["price"], f"line_items[{i}][price]")
         if not price["active"]:
-            raise invalid(f"The price specified ({price['id']}) is inactive.", param=f"line_items[{i}][price]")
+            raise invalid(
+                f"The price specified ({price['id']}) is inactive.", param=f"line_items[{i}][price]"
+            )
         if mode == "payment" and price["type"] == "recurring":
-            raise invalid("You specified `payment` mode but passed a recurring price. Either switch to "
-                          "`subscription` mode or use only one-time prices.", param=f"line_items[{i}][price]")
+            raise invalid(
+                "You specified `payment` mode but passed a recurring price. Either switch to "
+                "`subscription` mode or use only one-time prices.",
+                param=f"line_items[{i}][price]",
+            )
         quantity = item.get("quantity", 1)
         product = state.store.get("product", price["product"])
         amount = (price["unit_amount"] or 0) * quantity
-        lines.append({
-            "id": new_id("li", 24), "object": "item", "amount_discount": 0, "amount_subtotal": amount,
-            "amount_tax": 0, "amount_total": amount, "currency": price["currency"],
-            "description": product["name"], "metadata": item.get("metadata", {}),
-            "price": copy.deepcopy(price), "quantity": quantity,
-        })
+        lines.append(
+            {
+                "id": new_id("li", 24),
+                "object": "item",
+                "amount_discount": 0,
+                "amount_subtotal": amount,
+                "amount_tax": 0,
+                "amount_total": amount,
+                "currency": price["currency"],
+                "description": product["name"],
+                "metadata": item.get("metadata", {}),
+                "price": copy.deepcopy(price),
+                "quantity": quantity,
+            }
+        )
     if mode == "subscription" and not any(li["price"]["type"] == "recurring" for li in lines):
-        raise invalid("You must provide at least one recurring price in `subscription` mode when using prices.",
-                      param="line_items")
+        raise invalid(
+            "You must provide at least one recurring price in `subscription` mode when using prices.",
+            param="line_items",
+        )
     if len({li["currency"] for li in lines}) > 1:
         raise invalid("All prices on a Checkout Session must share a currency.", param="line_items")
     return lines
@@ -52,7 +68,9 @@ def _line_items(state: State, params: dict[str, Any], mode: str) -> list[Obj]:
 def create(state: State, params: dict[str, Any]) -> Obj:
     mode = params.get("mode")
     if mode not in ("payment", "subscription", "setup"):
-        raise invalid("Missing required param: mode." if mode is None else f"Invalid mode: {mode}", param="mode")
+        raise invalid(
+            "Missing required param: mode." if mode is None else f"Invalid mode: {mode}", param="mode"
+        )
     customer = params.get("customer")
     if customer:
         state.store.get("customer", customer, "customer")
@@ -66,26 +84,50 @@ def create(state: State, params: dict[str, Any]) -> Obj:
     now = state.now()
     tax_enabled = bool(params.get("automatic_tax", {}).get("enabled"))
     session: Obj = {
-        "id": session_id, "object": "checkout.session",
-        "adaptive_pricing": {"enabled": False}, "after_expiration": None,
+        "id": session_id,
+        "object": "checkout.session",
+        "adaptive_pricing": {"enabled": False},
+        "after_expiration": None,
         "allow_promotion_codes": params.get("allow_promotion_codes"),
         "allowed_payment_method_types": params.get("allowed_payment_method_types"),
-        "amount_subtotal": subtotal, "amount_total": subtotal - off,
-        "automatic_tax": {"enabled": tax_enabled, "liability": {"type": "self"} if tax_enabled else None,
-                          "provider": "stripe" if tax_enabled else None, "status": "complete" if tax_enabled else None},
+        "amount_subtotal": subtotal,
+        "amount_total": subtotal - off,
+        "automatic_tax": {
+            "enabled": tax_enabled,
+            "liability": {"type": "self"} if tax_enabled else None,
+            "provider": "stripe" if tax_enabled else None,
+            "status": "complete" if tax_enabled else None,
+        },
         "billing_address_collection": params.get("billing_address_collection"),
-        "cancel_url": params.get("cancel_url"), "client_reference_id": params.get("client_reference_id"),
-        "client_secret": None, "created": now, "currency": lines[0]["currency"] if lines else None,
-        "customer": customer, "customer_account": None,
-        "customer_creation": None if customer or mode != "payment" else params.get("customer_creation", "if_required"),
-        "customer_details": None, "customer_email": params.get("customer_email"),
+        "cancel_url": params.get("cancel_url"),
+        "client_reference_id": params.get("client_reference_id"),
+        "client_secret": None,
+        "created": now,
+        "currency": lines[0]["currency"] if lines else None,
+        "customer": customer,
+        "customer_account": None,
+        "customer_creation": None
+        if customer or mode != "payment"
+        else params.get("customer_creation", "if_required"),
+        "customer_details": None,
+        "customer_email": params.get("customer_email"),
         "discounts": [discount] if discount else [],
-        "expires_at": params.get("expires_at", now + DAY), "invoice": None, "livemode": False,
-        "locale": params.get("locale"), "metadata": merge_metadata({}, params.get("metadata")),
-        "mode": mode, "payment_intent": None, "payment_link": None,
-        "payment_method_types": ["card"], "payment_status": "unpaid", "recovered_from": None,
-        "setup_intent": None, "status": "open", "submit_type": params.get("submit_type"),
-        "subscription": None, "success_url": params.get("success_url"),
+        "expires_at": params.get("expires_at", now + DAY),
+        "invoice": None,
+        "livemode": False,
+        "locale": params.get("locale"),
+        "metadata": merge_metadata({}, params.get("metadata")),
+        "mode": mode,
+        "payment_intent": None,
+        "payment_link": None,
+        "payment_method_types": ["card"],
+        "payment_status": "unpaid",
+        "recovered_from": None,
+        "setup_intent": None,
+        "status": "open",
+        "submit_type": params.get("submit_type"),
+        "subscription": None,
+        "success_url": params.get("success_url"),
         "total_details": {"amount_discount": off, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": params.get("ui_mode", "hosted_page"),
         "url": f"{state.public_url}/sandbox/checkout/{session_id}",
@@ -101,8 +143,12 @@ def create(state: State, params: dict[str, Any]) -> Obj:
 
 def render_line_items(state: State, session: Obj) -> Obj:
     lines = state.hidden.get(session["id"], {}).get("line_items", [])
-    return {"object": "list", "data": copy.deepcopy(lines), "has_more": False,
-            "url": f"/v1/checkout/sessions/{session['id']}/line_items"}
+    return {
+        "object": "list",
+        "data": copy.deepcopy(lines),
+        "has_more": False,
+        "url": f"/v1/checkout/sessions/{session['id']}/line_items",
+    }
 
 
 def retrieve(state: State, params: dict[str, Any], session_id: str) -> Obj:
@@ -119,8 +165,10 @@ def update(state: State, params: dict[str, Any], session_id: str) -> Obj:
 def expire(state: State, params: dict[str, Any], session_id: str) -> Obj:
     session = state.store.get("checkout.session", session_id)
     if session["status"] != "open":
-        raise invalid(f"Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout "
-                      f"Session has a status of \"{session['status']}\".")
+        raise invalid(
+            f'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout '
+            f'Session has a status of "{session["status"]}".'
+        )
     session["status"] = "expired"
     session["url"] = None
     state.events.emit("checkout.session.expired", session)
@@ -137,7 +185,9 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
 
 def list_line_items(state: State, params: dict[str, Any], session_id: str) -> Obj:
     session = state.store.get("checkout.session", session_id)
-    return page(render_line_items(state, session)["data"], params, f"/v1/checkout/sessions/{session_id}/line_items")
+    return page(
+        render_line_items(state, session)["data"], params, f"/v1/checkout/sessions/{session_id}/line_items"
+    )
 
 
 ROUTES: list[Route] = [

@@ -36,8 +36,12 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         "discount": None,
         "email": None,
         "invoice_prefix": new_id("x", 7)[2:].upper(),
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
-                             "rendering_options": None},
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
         "livemode": False,
         "metadata": merge_metadata({}, params.get("metadata")),
         "name": None,
@@ -96,8 +100,14 @@ def search(state: State, params: dict[str, Any]) -> Obj:
     combine = any if joiner == " OR " else all
     hits = [c for c in state.store.all("customer") if combine(_matches(c, *clause) for clause in clauses)]
     limit = int(params.get("limit", 10))
-    return {"object": "search_result", "data": hits[:limit], "has_more": len(hits) > limit,
-            "next_page": None, "url": "/v1/customers/search", "total_count": len(hits)}
+    return {
+        "object": "search_result",
+        "data": hits[:limit],
+        "has_more": len(hits) > limit,
+        "next_page": None,
+        "url": "/v1/customers/search",
+        "total_count": len(hits),
+    }
 
 
 def _matches(customer: Obj, field: str, key: str | None, op: str, value: str) -> bool:

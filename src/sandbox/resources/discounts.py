@@ -30,7 +30,7 @@ def amount_off(state: State, discount: Obj | None, subtotal: int, currency: str 
         return 0
     coupon = state.store.get("coupon", discount["coupon"])
     if coupon["percent_off"] is not None:
-        return min(subtotal, round(subtotal * coupon["percent_off"] / 100))
+        return min(subtotal, round(subtotal * float(coupon["percent_off"]) / 100))
     if coupon["currency"] != currency:
         return 0
     return int(min(subtotal, coupon["amount_off"] or 0))

@@ -11,30 +11,67 @@ from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, page
 
-_CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action",
-               "processing")
+_CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
 
 
-def authorize(state: State, amount: int, currency: str, customer: str | None, capture_method: str,
-              metadata: dict[str, str], description: str | None = None) -> Obj:
+def authorize(
+    state: State,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    capture_method: str,
+    metadata: dict[str, str],
+    description: str | None = None,
+) -> Obj:
     """A card payment that went through: held (manual capture) or charged (automatic)."""
     pi_id = new_id("pi", 24)
     manual = capture_method == "manual"
     intent: Obj = {
-        "id": pi_id, "object": "payment_intent", "amount": amount,
-        "amount_capturable": amount if manual else 0, "amount_details": {"tip": {}},
-        "amount_received": 0 if manual else amount, "application": None, "application_fee_amount": None,
-        "automatic_payment_methods": None, "canceled_at": None, "cancellation_reason": None,
-        "capture_method": capture_method, "client_secret": f"{pi_id}_{secret('secret', 24)}",
-        "confirmation_method": "automatic", "created": state.now(), "currency": currency,
-        "customer": customer, "customer_account": None, "description": description,
-        "excluded_payment_method_types": None, "last_payment_error": None,
-        "latest_charge": new_id("ch", 24), "livemode": False, "metadata": dict(metadata),
-        "next_action": None, "on_behalf_of": None, "payment_method": new_id("pm", 24),
-        "payment_method_options": {}, "payment_method_types": ["card"], "processing": None,
-        "receipt_email": None, "review": None, "setup_future_usage": None, "shipping": None,
-        "statement_descriptor": None, "statement_descriptor_suffix": None,
-        "status": "requires_capture" if manual else "succeeded", "transfer_data": None, "transfer_group": None,
+        "id": pi_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": amount if manual else 0,
+        "amount_details": {"tip": {}},
+        "amount_received": 0 if manual else amount,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": capture_method,
+        "client_secret": f"{pi_id}_{secret('secret', 24)}",
+        "confirmation_method": "automatic",
+        "created": state.now(),
+        "currency": currency,
+        "customer": customer,
+        "customer_account": None,
+        "description": description,
+        "excluded_payment_method_types": None,
+        "last_payment_error": None,
+        "latest_charge": new_id("ch", 24),
+        "livemode": False,
+        "metadata": dict(metadata),
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": new_id("pm", 24),
+        "payment_method_options": {},
+        "payment_method_types": ["card"],
+        "processing": None,
+        "receipt_email": None,
+        "review": None,
+        "setup_future_usage": None,
+        "shipping": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": "requires_capture" if manual else "succeeded",
+        "transfer_data": None,
+        "transfer_group": None,
     }
     state.store.add(intent)
     state.events.emit("payment_intent.created", intent)
@@ -61,17 +98,28 @@ def capture(state: State, params: dict[str, Any], pi_id: str) -> Obj:
     intent = state.store.get("payment_intent", pi_id)
     if intent["status"] != "requires_capture":
         raise _unexpected(intent, "captured", ("requires_capture",))
-    amount = params.get("amount_to_capture", intent["amount_capturable"])
+    amount: int = (
+        params["amount_to_capture"] if "amount_to_capture" in params else intent["amount_capturable"]
+    )
     if not 0 < amount <= intent["amount_capturable"]:
-        raise invalid("The amount to capture must be positive and no more than the amount capturable.",
-                      param="amount_to_capture", code="amount_too_large")
+        raise invalid(
+            "The amount to capture must be positive and no more than the amount capturable.",
+            param="amount_to_capture",
+            code="amount_too_large",
+        )
     before = copy.deepcopy(intent)
     intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
     if "metadata" in params:
         intent["metadata"] = {**intent["metadata"], **params["metadata"]}
-    state.events.emit("payment_intent.succeeded", intent, {"status": before["status"],
-                                                         "amount_capturable": before["amount_capturable"],
-                                                         "amount_received": before["amount_received"]})
+    state.events.emit(
+        "payment_intent.succeeded",
+        intent,
+        {
+            "status": before["status"],
+            "amount_capturable": before["amount_capturable"],
+            "amount_received": before["amount_received"],
+        },
+    )
     return intent
 
 

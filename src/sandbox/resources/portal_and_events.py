@@ -18,11 +18,19 @@ def create_portal_session(state: State, params: dict[str, Any]) -> Obj:
     state.store.get("customer", params["customer"], "customer")
     session_id = new_id("bps", 24)
     session: Obj = {
-        "id": session_id, "object": "billing_portal.session", "after_expiration": None,
-        "configuration": params.get("configuration", "bpc_sandbox"), "created": state.now(),
-        "customer": params["customer"], "customer_account": None, "flow": params.get("flow_data"),
-        "livemode": False, "locale": params.get("locale"), "on_behalf_of": params.get("on_behalf_of"),
-        "return_url": params.get("return_url"), "url": f"{state.public_url}/sandbox/portal/{session_id}",
+        "id": session_id,
+        "object": "billing_portal.session",
+        "after_expiration": None,
+        "configuration": params.get("configuration", "bpc_sandbox"),
+        "created": state.now(),
+        "customer": params["customer"],
+        "customer_account": None,
+        "flow": params.get("flow_data"),
+        "livemode": False,
+        "locale": params.get("locale"),
+        "on_behalf_of": params.get("on_behalf_of"),
+        "return_url": params.get("return_url"),
+        "url": f"{state.public_url}/sandbox/portal/{session_id}",
     }
     return state.store.add(session)
 

@@ -49,7 +49,9 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         "metadata": merge_metadata({}, params.get("metadata")),
         "nickname": params.get("nickname"),
         "product": product_id,
-        "recurring": None if not recurring else {
+        "recurring": None
+        if not recurring
+        else {
             "interval": recurring["interval"],
             "interval_count": recurring.get("interval_count", 1),
             "meter": None,

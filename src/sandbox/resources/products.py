@@ -11,8 +11,17 @@ from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, merge_metadata, page
 
-_SIMPLE = ("name", "active", "description", "images", "url", "tax_code", "unit_label",
-           "statement_descriptor", "shippable")
+_SIMPLE = (
+    "name",
+    "active",
+    "description",
+    "images",
+    "url",
+    "tax_code",
+    "unit_label",
+    "statement_descriptor",
+    "shippable",
+)
 
 
 def _features(value: Any) -> list[Obj]:

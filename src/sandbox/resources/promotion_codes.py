@@ -13,7 +13,11 @@ from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, merge_metadata, page
 
-_NO_RESTRICTIONS: Obj = {"first_time_transaction": False, "minimum_amount": None, "minimum_amount_currency": None}
+_NO_RESTRICTIONS: Obj = {
+    "first_time_transaction": False,
+    "minimum_amount": None,
+    "minimum_amount_currency": None,
+}
 
 
 def create(state: State, params: dict[str, Any]) -> Obj:
