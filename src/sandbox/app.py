@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, Response, Router, route
 from litestar.enums import HttpMethod
+from litestar.params import FromPath
 
 from sandbox.pages import admin, checkout, home, portal
 
@@ -18,7 +19,7 @@ def api_router(sb: "Sandbox", prefix: str) -> Router:
         include_in_schema=False,
         status_code=200,
     )
-    async def stripe_api(request: Request[Any, Any, Any], rest: str) -> Response[bytes]:
+    async def stripe_api(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes]:
         status, content, headers = await sb.api.handle(
             request.method, "/v1" + rest, request.headers, request.url.query or "", await request.body()
         )

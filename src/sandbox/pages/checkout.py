@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from sandbox.errors import StripeError
 from sandbox.flows import apply_promotion_code, complete_checkout
@@ -16,7 +17,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
     state = sb.state
 
     @get("/checkout/{session_id:str}", sync_to_thread=False)
-    def show(session_id: str) -> Response[str]:
+    def show(session_id: FromPath[str]) -> Response[str]:
         try:
             session = state.store.get("checkout.session", session_id)
         except StripeError as error:
@@ -48,7 +49,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         return page(f"{mode} — test mode", f"<section><table>{rows}</table></section>{actions}")
 
     @post("/checkout/{session_id:str}/pay", status_code=303)
-    async def pay(session_id: str) -> Response[Any]:
+    async def pay(session_id: FromPath[str]) -> Response[Any]:
         try:
             session = complete_checkout(state, session_id)
         except StripeError as error:
@@ -59,7 +60,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         return see_other(target)
 
     @post("/checkout/{session_id:str}/decline", status_code=303)
-    async def decline(session_id: str) -> Response[Any]:
+    async def decline(session_id: FromPath[str]) -> Response[Any]:
         try:
             session = state.store.get("checkout.session", session_id)
         except StripeError as error:
@@ -67,7 +68,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         return see_other(session["cancel_url"] or f"{state.public_url}/sandbox")
 
     @post("/checkout/{session_id:str}/promotion_code", status_code=303)
-    async def promotion_code(session_id: str, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def promotion_code(session_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
         data, _ = await read_form(request)
         try:
             apply_promotion_code(

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from sandbox.errors import StripeError
 from sandbox.flows import portal_action
@@ -55,7 +56,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
     state = sb.state
 
     @get("/portal/{session_id:str}", sync_to_thread=False)
-    def show(session_id: str) -> Response[str]:
+    def show(session_id: FromPath[str]) -> Response[str]:
         try:
             portal = state.store.get("billing_portal.session", session_id)
         except StripeError as error:
@@ -68,7 +69,10 @@ def handlers(sb: "Sandbox") -> list[Any]:
 
     @post("/portal/{session_id:str}/subscriptions/{sub_id:str}/{action:str}", status_code=303)
     async def act(
-        session_id: str, sub_id: str, action: str, request: Request[Any, Any, Any]
+        session_id: FromPath[str],
+        sub_id: FromPath[str],
+        action: FromPath[str],
+        request: Request[Any, Any, Any],
     ) -> Response[Any]:
         data, _ = await read_form(request)
         try:
