@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from application.customers.ensure_stripe_customer import EnsureStripeCustomer
+from application.errors import Conflict, NotFound, ValidationFailed
+from application.ports.clock import Clock
+from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest, PaymentGateway, Price
+from application.ports.repositories import UnitOfWork
+from domain.money import Money
+from domain.order import Order, OrderItem, OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSettings:
+    success_url: str
+    cancel_url: str
+    automatic_tax: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StartCheckoutCommand:
+    user_id: str
+    price_id: str
+    quantity: int = 1
+    idempotency_key: str | None = None  # the client's, to make its own retries safe
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutStarted:
+    id: str
+    url: str | None
+    mode: Literal["payment", "subscription"]
+    order_id: str | None
+
+
+class StartCheckout:
+    """Open a Stripe Checkout Session for one price.
+
+    One-time price → `payment` mode with a manual-capture PaymentIntent and a `pending` order.
+    Recurring price → `subscription` mode, refused while the user holds a live subscription.
+    Stripe calls: price lookup, customer create (first checkout only), session create.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        customers: EnsureStripeCustomer,
+        clock: Clock,
+        settings: CheckoutSettings,
+    ) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._customers = customers
+        self._clock = clock
+        self._settings = settings
+
+    async def execute(self, command: StartCheckoutCommand) -> CheckoutStarted:
+        price = await self._gateway.get_price(command.price_id)
+        if price is None or not price.active or not price.product_active:
+            raise NotFound("Unknown or inactive price.")
+        if price.type == "recurring":
+            return await self._subscribe(command, price)
+        return await self._buy(command, price)
+
+    async def _subscribe(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
+        if command.quantity != 1:
+            raise ValidationFailed("quantity applies to one-time prices only.")
+        async with self._uow as uow:
+            current = await uow.subscriptions.current_for_user(command.user_id)
+        if current is not None and current.is_live:
+            raise Conflict(
+                f"You already have a {current.status} subscription; change or cancel it in the customer "
+                "portal (POST /api/stripe/portal)."
+            )
+        customer_id = await self._customers.execute(command.user_id)
+        metadata = {"user_id": command.user_id}
+        session = await self._gateway.create_checkout_session(
+            self._request("subscription", command, customer_id, metadata, subscription_metadata=metadata),
+            idempotency_key=self._key(command, uuid.uuid4().hex),
+        )
+        return CheckoutStarted(session.id, session.url, "subscription", None)
+
+    async def _buy(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
+        if price.unit_amount is None:
+            raise ValidationFailed("This price has no fixed amount.")
+        customer_id = await self._customers.execute(command.user_id)
+        order_id = f"ord_{uuid.uuid4().hex}"
+        metadata = {"user_id": command.user_id, "order_id": order_id}
+        # Stripe first, then the order: a failure in between leaves an unused session that expires
+        # on its own (and whose webhooks name an unknown order, which we acknowledge and ignore),
+        # never a pending order without a session.
+        session = await self._gateway.create_checkout_session(
+            self._request("payment", command, customer_id, metadata, payment_intent_metadata=metadata),
+            idempotency_key=self._key(command, order_id),
+        )
+        total = Money(price.unit_amount, price.currency).times(command.quantity)
+        item = OrderItem(price.id, price.product_id, price.product_name, command.quantity, total.amount)
+        async with self._uow as uow:
+            # A client retry with the same idempotency key gets Stripe's first session back: answer
+            # with the order recorded for it instead of recording a second one.
+            existing = await uow.orders.get_by_checkout_session(session.id)
+            if existing is not None:
+                return CheckoutStarted(session.id, session.url, "payment", existing.id)
+            customer = await uow.customers.get(command.user_id)
+            await uow.orders.add(
+                Order(
+                    id=order_id,
+                    user_id=command.user_id,
+                    status=OrderStatus.PENDING,
+                    total=total,
+                    items=(item,),
+                    created_at=self._clock.now(),
+                    checkout_session_id=session.id,
+                    customer_email=customer.email if customer else None,
+                )
+            )
+            await uow.commit()
+        return CheckoutStarted(session.id, session.url, "payment", order_id)
+
+    def _request(
+        self,
+        mode: Literal["payment", "subscription"],
+        command: StartCheckoutCommand,
+        customer_id: str,
+        metadata: dict[str, str],
+        **extra: dict[str, str],
+    ) -> CheckoutSessionRequest:
+        return CheckoutSessionRequest(
+            mode=mode,
+            customer_id=customer_id,
+            user_id=command.user_id,
+            lines=[CheckoutLine(command.price_id, command.quantity)],
+            success_url=self._settings.success_url,
+            cancel_url=self._settings.cancel_url,
+            automatic_tax=self._settings.automatic_tax,
+            metadata=metadata,
+            manual_capture=True,
+            **extra,  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    def _key(command: StartCheckoutCommand, fallback: str) -> str:
+        if command.idempotency_key:
+            return f"checkout:{command.user_id}:{command.idempotency_key}"
+        return f"checkout:{fallback}"

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import logging
+
+from application.orders.confirmation import ORDER_CONFIRMATION, SESSION_ORDER_STATUS
+from application.outbox import Outbox
+from application.ports.clock import Clock
+from application.ports.repositories import UnitOfWork
+from domain.order import Order, OrderStatus
+
+log = logging.getLogger("billing.orders")
+
+
+class AdvanceOrder:
+    """Move an order toward a status Stripe reported, inside the caller's transaction.
+
+    Out-of-order and repeated reports are normal: a status already reached (or passed) changes
+    nothing; an unreachable one raises `InvalidOrderTransition`. Whenever the order ends captured,
+    its effects (confirmation e-mail, `metadata[order_status]` on the session) are recorded in the
+    same transaction under unique keys, so they exist once however often the capture is reported.
+    Returns the order and the effect keys to run after commit.
+    """
+
+    def __init__(self, clock: Clock, outbox: Outbox) -> None:
+        self._clock = clock
+        self._outbox = outbox
+
+    async def apply(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        target: OrderStatus,
+        *,
+        payment_intent_id: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[Order, list[str]]:
+        updated = order.reach(target, self._clock.now(), payment_intent_id=payment_intent_id, reason=reason)
+        if updated != order:
+            await uow.orders.save(updated)
+            log.info("order moved", extra={"order_id": order.id, "from": order.status, "to": updated.status})
+        if updated.status is not OrderStatus.CAPTURED:
+            return updated, []
+        keys = [await self._outbox.record(uow, ORDER_CONFIRMATION, updated.id, {"order_id": updated.id})]
+        if updated.checkout_session_id:
+            keys.append(
+                await self._outbox.record(
+                    uow,
+                    SESSION_ORDER_STATUS,
+                    updated.id,
+                    {"order_id": updated.id, "session_id": updated.checkout_session_id, "status": "captured"},
+                )
+            )
+        return updated, keys

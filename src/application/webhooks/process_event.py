@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from enum import StrEnum
+
+from application.errors import ApplicationError
+from application.outbox import Outbox
+from application.ports.clock import Clock
+from application.ports.events import EventVerifier, VerifiedEvent
+from application.ports.repositories import UnitOfWork
+from application.webhooks.context import Handled, WebhookContext
+from application.webhooks.dispatch import handler_for
+from domain.errors import DomainError
+from domain.webhook_event import WebhookEvent
+
+log = logging.getLogger("billing.webhooks")
+
+
+class Outcome(StrEnum):
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    DUPLICATE = "duplicate"
+
+
+class WebhookHandlingFailed(ApplicationError):
+    """The handler failed; the event is stored as failed and will run again (→ 500)."""
+
+    title = "Webhook handling failed"
+
+
+class ProcessStripeEvent:
+    """Verify → store → dispatch → mark, like pay's webhook pipeline.
+
+    1. The signature is checked over the raw body (`InvalidWebhook` → 400, nothing stored).
+    2. The event is stored durably (unique on its id) in its own transaction before any handler.
+    3. In a second transaction the event row is locked (`FOR UPDATE`): a duplicate delivered to
+       another worker at the same moment waits here, then finds it processed and does nothing.
+       The handler's changes and the `processed` mark commit together; if the handler fails,
+       everything rolls back and the event is marked `failed` (attempts, last error) → 500.
+    4. Effects recorded by the handler (e-mails, Stripe metadata) run after commit, once.
+    """
+
+    def __init__(
+        self, verifier: EventVerifier, uow: UnitOfWork, clock: Clock, outbox: Outbox, context: WebhookContext
+    ) -> None:
+        self._verifier = verifier
+        self._uow = uow
+        self._clock = clock
+        self._outbox = outbox
+        self._context = context  # its `uow` is this same unit of work, entered per event below
+
+    async def execute(self, payload: bytes, signature: str | None) -> Outcome:
+        event = self._verifier.verify(payload, signature)
+        async with self._uow as uow:
+            await uow.events.add_if_absent(
+                WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
+            )
+            await uow.commit()
+        return await self.run(event)
+
+    async def run(self, event: VerifiedEvent) -> Outcome:
+        """Run a stored event's handler unless it was processed (also used by the replay command)."""
+        handler = handler_for(event.type)
+        try:
+            async with self._uow as uow:
+                stored = await uow.events.get(event.id, for_update=True)
+                if stored is None or not stored.needs_processing:
+                    return Outcome.DUPLICATE
+                handled = await handler(self._context, event) if handler else Handled(True, "unhandled type")
+                now = self._clock.now()
+                await uow.events.save(stored.ignored(now, handled.reason) if handled.ignored else stored.processed(now))
+                await uow.commit()
+        except DomainError as exc:
+            # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
+            # order). Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
+            log.error("event contradicts stored state", extra={"event_id": event.id, "error": str(exc)})
+            await self._mark(event, lambda stored: stored.ignored(self._clock.now(), str(exc)))
+            return Outcome.IGNORED
+        except ApplicationError as exc:
+            log.warning("event handling failed", extra={"event_id": event.id, "type": event.type, "error": repr(exc)})
+            await self._mark(event, lambda stored: stored.failed(f"{type(exc).__name__}: {exc}"))
+            raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
+        if handled.ignored and handler is not None:
+            log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})
+        await self._outbox.run(handled.effects)
+        return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
+
+    async def _mark(self, event: VerifiedEvent, change: Callable[[WebhookEvent], WebhookEvent]) -> None:
+        try:
+            async with self._uow as uow:
+                stored = await uow.events.get(event.id, for_update=True)
+                if stored is not None and stored.needs_processing:
+                    await uow.events.save(change(stored))
+                    await uow.commit()
+        except ApplicationError:
+            log.exception("could not record the outcome of event %s", event.id)
