@@ -38,8 +38,12 @@ class Receiver:
         self.server.server_close()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        self.poll(predicate, timeout)
+
+    @staticmethod
+    def poll(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for webhook deliveries")
+                raise AssertionError("timed out waiting for the condition")
             time.sleep(0.02)
