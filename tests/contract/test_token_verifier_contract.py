@@ -300,7 +300,7 @@ async def test_without_authorized_parties_any_azp_is_accepted(signing_key: rsa.R
     ],
 )
 def test_a_verifier_without_a_usable_key_source_is_a_configuration_error(
-    settings: dict[str, str], message: str
+    settings: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
         ClerkTokenVerifier(**settings)

@@ -22,7 +22,7 @@ ADA = {
         {"id": "idn_2", "email_address": "ada@example.test"},
     ],
 }
-NO_PRIMARY = {"id": "user_np", "primary_email_address_id": None, "email_addresses": []}
+NO_PRIMARY: dict[str, Any] = {"id": "user_np", "primary_email_address_id": None, "email_addresses": []}
 
 
 class FakeClerk:
