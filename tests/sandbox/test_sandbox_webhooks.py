@@ -57,7 +57,9 @@ def test_delivery_gives_up_after_the_configured_retries() -> None:
     assert entry["last_error"].startswith("ConnectError")
 
 
-def test_without_a_webhook_url_events_are_stored_but_not_sent(client: stripe.StripeClient, sb: Sandbox) -> None:
+def test_without_a_webhook_url_events_are_stored_but_not_sent(
+    client: stripe.StripeClient, sb: Sandbox
+) -> None:
     product = client.v1.products.create({"name": "Quiet"})
     client.v1.products.update(product.id, {"name": "Quieter"})
     events = client.v1.events.list({"type": "product.*"})
@@ -68,8 +70,12 @@ def test_without_a_webhook_url_events_are_stored_but_not_sent(client: stripe.Str
     assert all(e["attempts"] == 0 for e in httpx.get(f"{sb.public_url}/sandbox/events").json()["data"])
 
 
-def test_catalog_changes_emit_price_coupon_and_promotion_code_events(client: stripe.StripeClient, sb: Sandbox) -> None:
-    product = client.v1.products.create({"name": "Evented", "default_price_data": {"currency": "usd", "unit_amount": 500}})
+def test_catalog_changes_emit_price_coupon_and_promotion_code_events(
+    client: stripe.StripeClient, sb: Sandbox
+) -> None:
+    product = client.v1.products.create(
+        {"name": "Evented", "default_price_data": {"currency": "usd", "unit_amount": 500}}
+    )
     client.v1.coupons.create({"id": "TEN", "amount_off": 1000, "currency": "usd"})
     client.v1.promotion_codes.create({"promotion": {"type": "coupon", "coupon": "TEN"}})
     assert [e["type"] for e in sb.events()] == [
