@@ -1,5 +1,6 @@
 """CRUD of each resource through the official SDK, sync and async."""
 
+import httpx
 import stripe
 
 from sandbox import Sandbox
@@ -29,6 +30,15 @@ def test_the_seeded_catalog_lists_products_with_expanded_default_prices(client: 
     pro = next(p for p in products.data if p.name == "Pro")
     assert pro.metadata["plan_key"] == "pro"
     assert pro.marketing_features[0].name == "10 projects"
+
+
+def test_raw_bracket_encoded_queries_expand_like_stripe(sb: Sandbox, base_url: str) -> None:
+    response = httpx.get(
+        f"{base_url}/v1/products?limit=1&expand[]=data.default_price",
+        headers={"Authorization": f"Bearer {sb.secret_key}"},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"][0]["default_price"]["object"] == "price"
 
 
 def test_lists_paginate_with_starting_after_and_has_more(client: stripe.StripeClient) -> None:

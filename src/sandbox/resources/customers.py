@@ -66,7 +66,7 @@ def retrieve(state: State, params: dict[str, Any], customer_id: str) -> Obj:
 def update(state: State, params: dict[str, Any], customer_id: str) -> Obj:
     customer = state.store.get("customer", customer_id)
     before = copy.deepcopy(customer)
-    customer.update({key: params[key] or None for key in _SIMPLE if key in params})
+    customer.update({key: None if params[key] == "" else params[key] for key in _SIMPLE if key in params})
     if "address" in params:
         customer["address"] = address(params["address"])
     if "shipping" in params:
