@@ -5,6 +5,7 @@ cross-cutting Stripe behaviours live in one place instead of in each resource.
 """
 
 import asyncio
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -119,7 +120,11 @@ class Api:
 
     def _authenticate(self, header: str) -> str:
         scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key:
+        if scheme.lower() == "basic":  # `curl -u sk_test_...:` as Stripe's docs show
+            key = base64.b64decode(key + "==").decode(errors="replace").partition(":")[0]
+        elif scheme.lower() != "bearer":
+            key = ""
+        if not key:
             raise StripeError(_NO_KEY, status=401)
         if key not in self.api_keys:
             raise StripeError(

@@ -2,6 +2,7 @@
 
 import html
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -45,6 +46,12 @@ def money(amount: int | None, currency: str | None) -> str:
     if currency.lower() in ZERO_DECIMAL:
         return f"{amount:,} {currency.upper()}"
     return f"{amount / 100:,.2f} {currency.upper()}"
+
+
+def when(timestamp: int | None) -> str:
+    if timestamp is None:
+        return "—"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def page(title: str, body: str, status: int = 200) -> Response[str]:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
 
-from sandbox.pages.common import button_form, esc, money, page, read_form, see_other
+from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
 
 if TYPE_CHECKING:
     from sandbox.sandbox import Sandbox
@@ -76,7 +76,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
             )
         )
         clock = (
-            f"<p>Sandbox time: {esc(sb.state.now())} "
+            f"<p>Sandbox time: {esc(when(sb.state.now()))} "
             "<form method='post' action='/sandbox/clock/advance'><input name='days' value='30' size='3'> "
             "<button class='secondary'>Advance days</button></form> <a href='/sandbox/events'>Events</a></p>"
         )

@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from sandbox.errors import StripeError
 from sandbox.flows import portal_action
-from sandbox.pages.common import button_form, esc, money, page, read_form, see_other
+from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
 from sandbox.store import Obj
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def _subscription(sb: "Sandbox", base: str, sub: Obj) -> str:
     head = (
         f"<h3>{esc(product['name'])} — {esc(money(price['unit_amount'], price['currency']))} / "
         f"{esc(price['recurring']['interval'])}</h3><p>Status: {esc(status)}; current period ends "
-        f"{esc(item['current_period_end'])}</p>"
+        f"{esc(when(item['current_period_end']))}</p>"
     )
     if sub["status"] == "canceled":
         return f"<article>{head}</article>"
