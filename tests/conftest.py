@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each pytest-xdist worker flushes its own Redis database (15, 14, …) so workers never collide.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER % 15}")
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -35,7 +35,15 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 CANCELLATION_REASONS = frozenset(
-    {"duplicate", "fraudulent", "requested_by_customer", "abandoned", "automatic", "failed_invoice", "void_invoice"}
+    {
+        "duplicate",
+        "fraudulent",
+        "requested_by_customer",
+        "abandoned",
+        "automatic",
+        "failed_invoice",
+        "void_invoice",
+    }
 )
 
 

@@ -22,7 +22,12 @@ class SubscriptionStatus(StrEnum):
 ACCESS_GRANTING = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE})
 # A user holding one of these must change plans through the portal, not a second checkout.
 LIVE = frozenset(
-    {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID}
+    {
+        SubscriptionStatus.ACTIVE,
+        SubscriptionStatus.TRIALING,
+        SubscriptionStatus.PAST_DUE,
+        SubscriptionStatus.UNPAID,
+    }
 )
 TERMINAL = frozenset({SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED})
 

@@ -95,7 +95,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         port=get("PORT", _port, 8000),
         app_url=app_url,
         checkout_success_url=get(
-            "CHECKOUT_SUCCESS_URL", _http_url, f"{app_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}"
+            "CHECKOUT_SUCCESS_URL",
+            _http_url,
+            f"{app_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         ),
         checkout_cancel_url=get("CHECKOUT_CANCEL_URL", _http_url, f"{app_url}/#pricing"),
         portal_return_url=get("PORTAL_RETURN_URL", _http_url, f"{app_url}/"),

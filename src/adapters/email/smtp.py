@@ -29,9 +29,7 @@ class SmtpServer:
     def from_url(cls, url: str) -> SmtpServer:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
-            raise ValueError(
-                f"SMTP_URL must start with smtp:// or smtps://, not {parts.scheme or '(none)'}://"
-            )
+            raise ValueError(f"SMTP_URL must start with smtp:// or smtps://, not {parts.scheme or '(none)'}://")
         try:
             port = parts.port
         except ValueError:

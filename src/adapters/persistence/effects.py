@@ -72,7 +72,10 @@ class SqlAlchemyEffectRepository:
     async def list_pending(self, *, now: datetime, limit: int = 50) -> Sequence[Effect]:
         stmt = (
             select(EffectRow)
-            .where(EffectRow.done_at.is_(None), or_(EffectRow.leased_until.is_(None), EffectRow.leased_until < now))
+            .where(
+                EffectRow.done_at.is_(None),
+                or_(EffectRow.leased_until.is_(None), EffectRow.leased_until < now),
+            )
             .order_by(EffectRow.created_at)
             .limit(limit)
         )

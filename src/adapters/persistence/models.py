@@ -23,7 +23,10 @@ class CustomerRow(DefaultBase):
 
 class OrderRow(DefaultBase):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_user_created", "user_id", "created_at"), Index("ix_orders_status", "status"))
+    __table_args__ = (
+        Index("ix_orders_user_created", "user_id", "created_at"),
+        Index("ix_orders_status", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(255))

@@ -14,8 +14,6 @@ def parse_rate_limit(text: str) -> RateLimit:
     except ValueError:
         items = []
     if len(items) != 1 or items[0].amount < 1:
-        raise ValueError(
-            f"invalid rate limit {text!r}: expected one limit like '5/10 seconds' or '100 per minute'"
-        )
+        raise ValueError(f"invalid rate limit {text!r}: expected one limit like '5/10 seconds' or '100 per minute'")
     item = items[0]
     return RateLimit(amount=item.amount, seconds=item.get_expiry())

@@ -126,9 +126,7 @@ class RedisCache:
         if value is not None:
             return value
         tag_list = list(dict.fromkeys(tags))
-        return await self._flights.run(
-            key, lambda: self._fill_once_across_processes(key, fill, ttl, tag_list)
-        )
+        return await self._flights.run(key, lambda: self._fill_once_across_processes(key, fill, ttl, tag_list))
 
     async def ping(self) -> bool:
         """True when Redis answers; never raises (readiness probes call it)."""
@@ -161,17 +159,13 @@ class RedisCache:
                 return await self._fill_and_store(key, fill, ttl, tags)
             await asyncio.sleep(self._poll_interval)
 
-    async def _fill_and_store(
-        self, key: str, fill: Callable[[], Awaitable[bytes]], ttl: int, tags: list[str]
-    ) -> bytes:
+    async def _fill_and_store(self, key: str, fill: Callable[[], Awaitable[bytes]], ttl: int, tags: list[str]) -> bytes:
         epochs = await self._epochs(tags)
         value = await fill()
         await self._write(key, value, ttl=ttl, tags=tags, epochs=epochs)
         return value
 
-    async def _write(
-        self, key: str, value: bytes, *, ttl: int, tags: list[str], epochs: list[str] | None
-    ) -> None:
+    async def _write(self, key: str, value: bytes, *, ttl: int, tags: list[str], epochs: list[str] | None) -> None:
         keys = [self._value_key(key), self._epochs_key, *(self._tag_key(tag) for tag in tags)]
         check = "0" if epochs is None else "1"
         args: list[str | bytes | int] = [value, max(1, ttl * 1000), check, *tags, *(epochs or [])]

@@ -24,6 +24,9 @@ class StripeEventVerifier:
             raise InvalidWebhook("No webhook secret is configured.")
         if not any(self._checks(payload, signature_header, secret) for secret in self._secrets):
             raise InvalidWebhook("The Stripe-Signature header does not match the body.")
+        return self.parse(payload)
+
+    def parse(self, payload: bytes) -> VerifiedEvent:
         try:
             event = json.loads(payload)
             data = event["data"]

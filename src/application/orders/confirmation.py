@@ -25,12 +25,20 @@ class ConfirmationSettings:
 def compose_confirmation(order: Order, money: MoneyFormatter, app_url: str) -> EmailMessage:
     link = f"{app_url}/orders/{order.id}"
     lines = [
-        f"- {item.description} × {item.quantity}: {money.format(item.amount_total, order.total.currency)}"
+        f"- {item.description} x {item.quantity}: {money.format(item.amount_total, order.total.currency)}"
         for item in order.items
     ]
     total = money.format(order.total.amount, order.total.currency)
     text = "\n".join(
-        [f"Thank you for your order {order.id}.", "", *lines, "", f"Total charged: {total}", "", f"Your order: {link}"]
+        [
+            f"Thank you for your order {order.id}.",
+            "",
+            *lines,
+            "",
+            f"Total charged: {total}",
+            "",
+            f"Your order: {link}",
+        ]
     )
     rows = "".join(
         f"<tr><td>{escape(item.description)}</td><td>{item.quantity}</td>"

@@ -27,3 +27,7 @@ class EventVerifier(Protocol):
     """
 
     def verify(self, payload: bytes, signature_header: str | None) -> VerifiedEvent: ...
+
+    def parse(self, payload: bytes) -> VerifiedEvent:
+        """Parse a payload that was verified when it was stored (replay). Raises `InvalidWebhook`."""
+        ...

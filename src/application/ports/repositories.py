@@ -123,11 +123,20 @@ class UnitOfWork(Protocol):
     new transaction. Database failures raise `application.errors.StorageUnavailable`.
     """
 
-    customers: CustomerRepository
-    orders: OrderRepository
-    subscriptions: SubscriptionRepository
-    events: WebhookEventRepository
-    effects: EffectRepository
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def events(self) -> WebhookEventRepository: ...
+
+    @property
+    def effects(self) -> EffectRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

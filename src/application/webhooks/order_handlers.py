@@ -46,7 +46,11 @@ async def checkout_completed(ctx: WebhookContext, event: VerifiedEvent) -> Handl
     if target is None:
         return Handled(ignored=True, reason="payment not authorized yet")
     _, effects = await ctx.advance_order.apply(
-        ctx.uow, order, target, payment_intent_id=intent_id, reason=intent.cancellation_reason if intent else None
+        ctx.uow,
+        order,
+        target,
+        payment_intent_id=intent_id,
+        reason=intent.cancellation_reason if intent else None,
     )
     return Handled(effects=tuple(effects))
 
@@ -67,7 +71,11 @@ def _intent_handler(target: OrderStatus):  # type: ignore[no-untyped-def]
         if order is None:
             return Handled(ignored=True, reason="no order for this payment intent")
         _, effects = await ctx.advance_order.apply(
-            ctx.uow, order, target, payment_intent_id=intent.get("id"), reason=intent.get("cancellation_reason")
+            ctx.uow,
+            order,
+            target,
+            payment_intent_id=intent.get("id"),
+            reason=intent.get("cancellation_reason"),
         )
         return Handled(effects=tuple(effects))
 

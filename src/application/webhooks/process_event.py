@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from application.errors import ApplicationError
+from application.errors import ApplicationError, NotFound
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
@@ -59,6 +59,14 @@ class ProcessStripeEvent:
             await uow.commit()
         return await self.run(event)
 
+    async def replay(self, event_id: str) -> Outcome:
+        """Run a stored event again through the same handlers (the `billing events replay` command)."""
+        async with self._uow as uow:
+            stored = await uow.events.get(event_id)
+        if stored is None:
+            raise NotFound(f"No stored event {event_id}.")
+        return await self.run(self._verifier.parse(stored.payload))
+
     async def run(self, event: VerifiedEvent) -> Outcome:
         """Run a stored event's handler unless it was processed (also used by the replay command)."""
         handler = handler_for(event.type)
@@ -75,11 +83,13 @@ class ProcessStripeEvent:
             # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
             # order). Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
             log.error("event contradicts stored state", extra={"event_id": event.id, "error": str(exc)})
-            await self._mark(event, lambda stored: stored.ignored(self._clock.now(), str(exc)))
+            why, now = str(exc), self._clock.now()
+            await self._mark(event, lambda stored: stored.ignored(now, why))
             return Outcome.IGNORED
         except ApplicationError as exc:
             log.warning("event handling failed", extra={"event_id": event.id, "type": event.type, "error": repr(exc)})
-            await self._mark(event, lambda stored: stored.failed(f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            await self._mark(event, lambda stored: stored.failed(error))
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
         if handled.ignored and handler is not None:
             log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})

@@ -1,0 +1,177 @@
+"""In-memory `PaymentGateway`: a small, stateful Stripe stand-in for use-case tests.
+
+It keeps Stripe's idempotency semantics (same key → first result), counts calls per operation,
+and can be told to fail (`fail_next`) to test "Stripe down" paths. Tests arrange Stripe-side
+state through `add_price`, `add_subscription`, `authorize`, … the way the Dashboard would.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
+from application.ports.payment_gateway import (
+    CatalogCoupon,
+    CatalogPrice,
+    CatalogProduct,
+    CheckoutSession,
+    CheckoutSessionRequest,
+    PaymentIntent,
+    Price,
+    SubscriptionState,
+)
+
+
+class InMemoryPaymentGateway:
+    def __init__(self) -> None:
+        self.prices: dict[str, Price] = {}
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, CheckoutSession] = {}
+        self.intents: dict[str, PaymentIntent] = {}
+        self.subscriptions: dict[str, SubscriptionState] = {}
+        self.products: list[CatalogProduct] = []
+        self.coupons: list[CatalogCoupon] = []
+        self.portal_sessions: list[tuple[str, str]] = []
+        self.calls: Counter[str] = Counter()
+        self._failures: dict[str, list[Exception]] = {}
+        self._idempotent: dict[tuple[str, str], Any] = {}
+        self._ids = itertools.count(1)
+
+    # --- arranging Stripe-side state -------------------------------------------------------
+    def add_price(self, price: Price) -> Price:
+        self.prices[price.id] = price
+        return price
+
+    def add_subscription(self, state: SubscriptionState) -> SubscriptionState:
+        self.subscriptions[state.id] = state
+        return state
+
+    def authorize(self, session_id: str) -> PaymentIntent:
+        """The buyer paid a payment-mode session with manual capture: funds are held."""
+        session = self.sessions[session_id]
+        intent = PaymentIntent(
+            id=self._id("pi"),
+            status="requires_capture",
+            amount=session.amount_total or 0,
+            currency=session.currency or "usd",
+            amount_capturable=session.amount_total or 0,
+            metadata=dict(session.metadata),
+        )
+        self.intents[intent.id] = intent
+        self.sessions[session_id] = replace(session, status="complete", payment_intent_id=intent.id)
+        return intent
+
+    def fail_next(self, operation: str, error: Exception | None = None, times: int = 1) -> None:
+        err = error or PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
+        self._failures.setdefault(operation, []).extend([err] * times)
+
+    # --- the port --------------------------------------------------------------------------
+    def _enter(self, operation: str) -> None:
+        self.calls[operation] += 1
+        pending = self._failures.get(operation)
+        if pending:
+            raise pending.pop(0)
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids):06d}"
+
+    def _replay(self, operation: str, key: str) -> Any:
+        return self._idempotent.get((operation, key))
+
+    async def create_customer(self, *, user_id: str, email: str | None, idempotency_key: str) -> str:
+        self._enter("create_customer")
+        if (found := self._replay("create_customer", idempotency_key)) is not None:
+            return str(found)
+        customer_id = self._id("cus")
+        self.customers[customer_id] = {"user_id": user_id, "email": email}
+        self._idempotent[("create_customer", idempotency_key)] = customer_id
+        return customer_id
+
+    async def get_price(self, price_id: str) -> Price | None:
+        self._enter("get_price")
+        return self.prices.get(price_id)
+
+    async def create_checkout_session(
+        self, request: CheckoutSessionRequest, *, idempotency_key: str
+    ) -> CheckoutSession:
+        self._enter("create_checkout_session")
+        if (found := self._replay("create_checkout_session", idempotency_key)) is not None:
+            return found  # type: ignore[no-any-return]
+        total = sum((self.prices[line.price_id].unit_amount or 0) * line.quantity for line in request.lines)
+        first = self.prices[request.lines[0].price_id]
+        session_id = self._id("cs")
+        session = CheckoutSession(
+            id=session_id,
+            url=f"https://checkout.example/{session_id}",
+            mode=request.mode,
+            status="open",
+            payment_status="unpaid",
+            amount_total=total,
+            currency=first.currency,
+            customer_id=request.customer_id,
+            client_reference_id=request.user_id,
+            metadata=dict(request.metadata),
+        )
+        self.sessions[session_id] = session
+        self._idempotent[("create_checkout_session", idempotency_key)] = session
+        self.last_session_request = request
+        return session
+
+    async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
+        self._enter("get_checkout_session")
+        return self.sessions.get(session_id)
+
+    async def set_checkout_session_metadata(
+        self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
+    ) -> None:
+        self._enter("set_checkout_session_metadata")
+        session = self.sessions[session_id]
+        self.sessions[session_id] = replace(session, metadata={**session.metadata, **metadata})
+
+    async def get_payment_intent(self, payment_intent_id: str) -> PaymentIntent | None:
+        self._enter("get_payment_intent")
+        return self.intents.get(payment_intent_id)
+
+    async def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> PaymentIntent:
+        self._enter("capture_payment_intent")
+        intent = self.intents[payment_intent_id]
+        if intent.status not in ("requires_capture", "succeeded"):
+            raise PaymentProviderRejected("The payment provider refused the request.")
+        captured = replace(intent, status="succeeded", amount_capturable=0, amount_received=intent.amount)
+        self.intents[payment_intent_id] = captured
+        return captured
+
+    async def cancel_payment_intent(
+        self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
+    ) -> PaymentIntent:
+        self._enter("cancel_payment_intent")
+        intent = self.intents[payment_intent_id]
+        if intent.status not in ("requires_capture", "canceled"):
+            raise PaymentProviderRejected("The payment provider refused the request.")
+        canceled = replace(intent, status="canceled", amount_capturable=0, cancellation_reason=reason)
+        self.intents[payment_intent_id] = canceled
+        return canceled
+
+    async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
+        self._enter("get_subscription")
+        return self.subscriptions.get(subscription_id)
+
+    async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
+        self._enter("create_portal_session")
+        self.portal_sessions.append((customer_id, return_url))
+        return f"https://billing.example/portal/{customer_id}"
+
+    async def list_products(self) -> Sequence[CatalogProduct]:
+        self._enter("list_products")
+        return list(self.products)
+
+    async def list_coupons(self) -> Sequence[CatalogCoupon]:
+        self._enter("list_coupons")
+        return list(self.coupons)
+
+
+__all__ = ["CatalogPrice", "InMemoryPaymentGateway"]

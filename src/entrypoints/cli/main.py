@@ -1,0 +1,117 @@
+"""`billing` command line: serve, migrate, and operate stored webhook events and effects.
+
+It calls the same use cases through the same container as the HTTP app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from entrypoints.logging_setup import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    result: int = args.func(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="billing", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations, then serve the API on HOST:PORT")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(func=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema (or --down)")
+    migrate.add_argument("--down", metavar="REVISION", help="downgrade to REVISION (e.g. base)")
+    migrate.set_defaults(func=_migrate)
+
+    events = commands.add_parser("events", help="stored webhook events")
+    events_commands = events.add_subparsers(required=True)
+    failed = events_commands.add_parser("failed", help="list recent failed events")
+    failed.add_argument("--limit", type=int, default=20)
+    failed.set_defaults(func=lambda s, a: _run(_list_failed(s, a.limit)))
+    replay = events_commands.add_parser("replay", help="re-run failed events, or one event by id")
+    replay.add_argument("event_id", nargs="?")
+    replay.add_argument("--limit", type=int, default=100)
+    replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
+
+    effects = commands.add_parser("effects", help="run pending side effects (e-mails, Stripe metadata)")
+    effects.set_defaults(func=lambda s, a: _run(_run_effects(s)))
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not args.no_migrate:
+        _migrate(settings, argparse.Namespace(down=None))
+    uvicorn.run(
+        "entrypoints.http.asgi:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.persistence.migrate import downgrade, upgrade
+
+    if args.down:
+        downgrade(settings.database_url, args.down)
+    else:
+        upgrade(settings.database_url)
+    return 0
+
+
+def _run(coro: object) -> int:
+    result: int = asyncio.run(coro)  # type: ignore[arg-type]
+    return result
+
+
+async def _list_failed(settings: Settings, limit: int) -> int:
+    from entrypoints.cli.operations import list_failed_events
+
+    for line in await list_failed_events(settings, limit):
+        print(line)
+    return 0
+
+
+async def _replay(settings: Settings, event_id: str | None, limit: int) -> int:
+    from entrypoints.cli.operations import replay_events
+
+    failures = 0
+    for event, outcome in await replay_events(settings, event_id, limit):
+        print(f"{event}\t{outcome}")
+        failures += outcome.startswith("failed")
+    return 1 if failures else 0
+
+
+async def _run_effects(settings: Settings) -> int:
+    from entrypoints.cli.operations import run_pending_effects
+
+    print(f"{await run_pending_effects(settings)} effect(s) performed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

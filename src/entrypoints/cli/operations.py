@@ -1,0 +1,62 @@
+"""Operator commands on stored events and effects, through the same container and use cases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from dishka import AsyncContainer, make_async_container
+
+from application.errors import ApplicationError
+from application.outbox import Outbox
+from application.ports.repositories import UnitOfWork
+from application.webhooks.process_event import ProcessStripeEvent
+from domain.webhook_event import EventStatus
+from entrypoints.composition import providers_for
+from entrypoints.settings import Settings
+
+
+@asynccontextmanager
+async def request_scope(settings: Settings) -> AsyncIterator[AsyncContainer]:
+    if settings.sandbox_mode:
+        from entrypoints.sandbox_mode import enable_sandbox
+
+        settings, _ = enable_sandbox(settings)  # talk to the running server's sandbox
+    container = make_async_container(*providers_for(settings), context={Settings: settings})
+    try:
+        async with container() as scope:
+            yield scope
+    finally:
+        await container.close()
+
+
+async def list_failed_events(settings: Settings, limit: int) -> list[str]:
+    async with request_scope(settings) as scope:
+        uow = await scope.get(UnitOfWork)
+        async with uow:
+            failed = await uow.events.list_by_status(EventStatus.FAILED, limit=limit)
+    return [f"{e.id}\t{e.type}\tattempts={e.attempts}\t{e.last_error or ''}" for e in failed]
+
+
+async def replay_events(settings: Settings, event_id: str | None, limit: int) -> list[tuple[str, str]]:
+    async with request_scope(settings) as scope:
+        uow = await scope.get(UnitOfWork)
+        process = await scope.get(ProcessStripeEvent)
+        if event_id:
+            ids = [event_id]
+        else:
+            async with uow:
+                ids = [e.id for e in await uow.events.list_by_status(EventStatus.FAILED, limit=limit)]
+        results = []
+        for one in ids:
+            try:
+                results.append((one, str(await process.replay(one))))
+            except ApplicationError as exc:
+                results.append((one, f"failed: {exc.detail}"))
+        return results
+
+
+async def run_pending_effects(settings: Settings) -> int:
+    async with request_scope(settings) as scope:
+        outbox = await scope.get(Outbox)
+        return await outbox.run_pending()

@@ -1,0 +1,101 @@
+"""`create_app(settings, *providers)`: the Litestar application. Extra dishka providers override
+the defaults chosen from settings — the seam tests use to swap adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from dishka import AsyncContainer, Provider, make_async_container
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from adapters.rate_limit.parse import parse_rate_limit
+from application.outbox import Outbox
+from entrypoints.composition import providers_for
+from entrypoints.http.admin import AdminOrdersController
+from entrypoints.http.catalog import CatalogController
+from entrypoints.http.checkout import CheckoutController
+from entrypoints.http.errors import exception_handlers
+from entrypoints.http.health import HealthController
+from entrypoints.http.me import MeController
+from entrypoints.http.portal import PortalController
+from entrypoints.http.rate_limit_headers import add_rate_limit_headers
+from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.settings import Settings
+
+log = logging.getLogger("billing.app")
+
+CONTROLLERS = [
+    HealthController,
+    CatalogController,
+    CheckoutController,
+    PortalController,
+    MeController,
+    AdminOrdersController,
+    StripeWebhookController,
+]
+
+EFFECT_SWEEP_SECONDS = 30.0
+
+
+def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = True) -> Litestar:
+    sandbox = None
+    if settings.sandbox_mode:
+        from entrypoints.sandbox_mode import enable_sandbox
+
+        settings, sandbox = enable_sandbox(settings)
+    container = make_async_container(
+        *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
+    )
+    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
+    if sandbox is not None:
+        handlers.extend(sandbox.route_handlers())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if sandbox is not None:
+            await sandbox.start()
+        sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+            if sandbox is not None:
+                await sandbox.stop()
+            await container.close()
+
+    app = Litestar(
+        route_handlers=handlers,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(),
+        before_send=[add_rate_limit_headers],
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Stripe billing service",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )
+    app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
+    app.state.sandbox = sandbox
+    setup_dishka(container, app)
+    return app
+
+
+async def _sweep_effects(container: AsyncContainer) -> None:
+    """Retry effects (e-mails, Stripe metadata) whose first attempt failed."""
+    while True:
+        await asyncio.sleep(EFFECT_SWEEP_SECONDS)
+        try:
+            async with container() as request_container:
+                outbox = await request_container.get(Outbox)
+                await outbox.run_pending()
+        except Exception:  # the sweeper must outlive any single failure
+            log.exception("effect sweep failed")

@@ -1,0 +1,31 @@
+"""Request bodies that may come as JSON or as an HTML form, decoded into msgspec Structs."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+
+from application.errors import ValidationFailed
+
+T = TypeVar("T")
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_form(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip() in FORM_TYPES
+
+
+async def decode_body(request: Request[Any, Any, Any], kind: type[T], *, optional: bool = False) -> T:
+    try:
+        if is_form(request):
+            form = await request.form()
+            return msgspec.convert(dict(form), kind, strict=False)
+        raw = await request.body()
+        if not raw.strip() and optional:
+            raw = b"{}"
+        return msgspec.json.decode(raw, type=kind)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValidationFailed(f"Invalid body: {exc}") from None

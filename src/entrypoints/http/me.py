@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from dishka import FromDishka
+from litestar import Controller, get
+from litestar.di import Provide
+
+from application.billing.get_billing_status import GetBillingStatus
+from application.orders.queries import ListOrders
+from application.ports.tokens import Identity
+from entrypoints.http.auth import signed_in_user
+from entrypoints.http.schemas import BillingOut, EntitlementsOut, OrderOut, OrdersOut, SubscriptionOut
+
+
+class MeController(Controller):
+    path = "/api"
+    tags = ["me"]
+    dependencies = {"user": Provide(signed_in_user)}
+
+    @get("/me/billing", summary="The signed-in user's subscription and entitlements")
+    async def billing(self, user: Identity, billing: FromDishka[GetBillingStatus]) -> BillingOut:
+        status = await billing.execute(user.user_id)
+        e = status.entitlements
+        return BillingOut(
+            user_id=status.user_id,
+            email=status.email,
+            stripe_customer_id=status.stripe_customer_id,
+            subscription=SubscriptionOut.of(status.subscription),
+            entitlements=EntitlementsOut(e.plan_key, e.active, e.limits),
+        )
+
+    @get("/orders", summary="The signed-in user's orders, newest first")
+    async def orders(self, user: Identity, orders: FromDishka[ListOrders]) -> OrdersOut:
+        return OrdersOut([OrderOut.of(o) for o in await orders.for_user(user.user_id)])
+
+    @get("/orders/{order_id:str}", summary="One of the signed-in user's orders")
+    async def order(self, order_id: str, user: Identity, orders: FromDishka[ListOrders]) -> OrderOut:
+        return OrderOut.of(await orders.one_for_user(user.user_id, order_id))

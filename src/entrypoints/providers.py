@@ -1,0 +1,210 @@
+"""dishka providers: APP scope for engines, clients and adapters; REQUEST scope for the unit of
+work and the use cases. Which adapter serves a port is decided in `composition.providers_for`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, from_context, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.babel.money_formatter import BabelMoneyFormatter
+from adapters.clerk.directory import ClerkUserDirectory, NullUserDirectory
+from adapters.clerk.verifier import ClerkTokenVerifier
+from adapters.email.log import LogEmailSender
+from adapters.email.smtp import SmtpEmailSender
+from adapters.in_memory.cache import InMemoryCache
+from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.rate_limit.limiter import InMemoryRateLimiter, RedisRateLimiter
+from adapters.redis.cache import RedisCache
+from adapters.stripe.event_verifier import StripeEventVerifier
+from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
+from application.billing.get_billing_status import GetBillingStatus
+from application.catalog.get_catalog import GetCatalog
+from application.catalog.invalidate_catalog import InvalidateCatalog
+from application.checkout.get_checkout_status import GetCheckoutStatus
+from application.checkout.start_checkout import CheckoutSettings, StartCheckout
+from application.customers.ensure_stripe_customer import EnsureStripeCustomer
+from application.customers.register_user import RegisterUser
+from application.errors import InvalidToken, ServiceNotConfigured
+from application.health.check_readiness import CheckReadiness
+from application.orders.advance_order import AdvanceOrder
+from application.orders.cancel_order import CancelOrder
+from application.orders.capture_order import CaptureOrder
+from application.orders.confirmation import ConfirmationSettings, OrderEffects
+from application.orders.queries import ListOrders
+from application.outbox import Outbox
+from application.portal.open_portal import OpenPortal, PortalSettings
+from application.ports.cache import Cache
+from application.ports.clock import Clock, SystemClock
+from application.ports.email import EmailSender
+from application.ports.events import EventVerifier
+from application.ports.money_formatter import MoneyFormatter
+from application.ports.payment_gateway import PaymentGateway
+from application.ports.rate_limiter import RateLimiter
+from application.ports.repositories import UnitOfWork
+from application.ports.tokens import Identity, TokenVerifier, UserDirectory
+from application.subscriptions.sync_subscription import SyncSubscription
+from application.webhooks.context import WebhookContext
+from application.webhooks.process_event import ProcessStripeEvent
+from entrypoints.settings import Settings
+
+
+class CoreProvider(Provider):
+    """Adapters every configuration uses, and their settings-derived options."""
+
+    settings = from_context(provides=Settings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return session_factory(engine)
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions, clock)
+
+    @provide(scope=Scope.APP)
+    def money(self, settings: Settings) -> MoneyFormatter:
+        return BabelMoneyFormatter(settings.display_locale)
+
+    @provide(scope=Scope.APP)
+    def event_verifier(self, settings: Settings) -> EventVerifier:
+        return StripeEventVerifier(settings.stripe.webhook_secrets, tolerance=settings.stripe.webhook_tolerance)
+
+    @provide(scope=Scope.APP)
+    def token_verifier(self, settings: Settings) -> TokenVerifier:
+        clerk = settings.clerk
+        if not clerk.jwt_key and not clerk.jwks_url:
+            return _NoTokenVerifier()
+        return ClerkTokenVerifier(
+            jwt_key=clerk.jwt_key, jwks_url=clerk.jwks_url, authorized_parties=clerk.authorized_parties
+        )
+
+    @provide(scope=Scope.APP)
+    async def user_directory(self, settings: Settings) -> AsyncIterator[UserDirectory]:
+        if not settings.clerk.secret_key:
+            yield NullUserDirectory()
+            return
+        directory = ClerkUserDirectory(settings.clerk.secret_key, api_base=settings.clerk.api_base)
+        yield directory
+        await directory.aclose()
+
+    @provide(scope=Scope.APP)
+    def checkout_settings(self, settings: Settings) -> CheckoutSettings:
+        return CheckoutSettings(
+            settings.checkout_success_url, settings.checkout_cancel_url, settings.stripe.automatic_tax
+        )
+
+    @provide(scope=Scope.APP)
+    def portal_settings(self, settings: Settings) -> PortalSettings:
+        return PortalSettings(settings.portal_return_url, settings.checkout_cancel_url)
+
+    @provide(scope=Scope.APP)
+    def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
+        return ConfirmationSettings(settings.app_url)
+
+
+class _NoTokenVerifier:
+    """No Clerk key configured: every protected route answers 401 with a clear reason."""
+
+    async def verify(self, token: str) -> Identity:
+        raise InvalidToken("Sign-in is not configured (set CLERK_JWT_KEY or CLERK_JWKS_URL).")
+
+
+class StripeProvider(Provider):
+    @provide(scope=Scope.APP)
+    def gateway(self, settings: Settings) -> PaymentGateway:
+        # In sandbox mode the composition root has already filled in the sandbox's key and base.
+        if settings.stripe.secret_key is None:
+            raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
+        client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base)
+        return StripePaymentGateway(client)
+
+
+class InProcessProvider(Provider):
+    """No REDIS_URL: cache and rate limiter live in this process."""
+
+    @provide(scope=Scope.APP)
+    def cache(self, clock: Clock) -> Cache:
+        return InMemoryCache(clock)
+
+    @provide(scope=Scope.APP)
+    def rate_limiter(self) -> RateLimiter:
+        return InMemoryRateLimiter()
+
+
+class RedisProvider(Provider):
+    """REDIS_URL set: cache and rate limiter are shared by every worker."""
+
+    @provide(scope=Scope.APP)
+    async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
+        cache = RedisCache.from_url(str(settings.redis_url))
+        yield cache
+        await cache.aclose()
+
+    @provide(scope=Scope.APP)
+    async def rate_limiter(self, settings: Settings) -> AsyncIterator[RateLimiter]:
+        limiter = RedisRateLimiter(str(settings.redis_url))
+        yield limiter
+        await limiter.aclose()
+
+
+class LogEmailProvider(Provider):
+    @provide(scope=Scope.APP)
+    def email(self, settings: Settings) -> EmailSender:
+        return LogEmailSender(settings.email_from)
+
+
+class SmtpEmailProvider(Provider):
+    @provide(scope=Scope.APP)
+    def email(self, settings: Settings) -> EmailSender:
+        return SmtpEmailSender(str(settings.smtp_url), settings.email_from)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    register_user = provide(RegisterUser)
+    ensure_customer = provide(EnsureStripeCustomer)
+    start_checkout = provide(StartCheckout)
+    checkout_status = provide(GetCheckoutStatus)
+    advance_order = provide(AdvanceOrder)
+    capture_order = provide(CaptureOrder)
+    cancel_order = provide(CancelOrder)
+    list_orders = provide(ListOrders)
+    sync_subscription = provide(SyncSubscription)
+    invalidate_catalog = provide(InvalidateCatalog)
+    catalog = provide(GetCatalog)
+    billing = provide(GetBillingStatus)
+    portal = provide(OpenPortal)
+    readiness = provide(CheckReadiness)
+    process_event = provide(ProcessStripeEvent)
+    order_effects = provide(OrderEffects)
+
+    @provide
+    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
+        return Outbox(uow, clock, effects.performers())
+
+    @provide
+    def webhook_context(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        advance: AdvanceOrder,
+        capture: CaptureOrder,
+        sync: SyncSubscription,
+        invalidate: InvalidateCatalog,
+        settings: Settings,
+    ) -> WebhookContext:
+        return WebhookContext(uow, gateway, advance, capture, sync, invalidate, settings.order_capture == "auto")

@@ -1,0 +1,32 @@
+"""Sandbox mode: with no STRIPE_SECRET_KEY, the embedded Stripe sandbox serves the Stripe API,
+sends signed webhooks, and signs demo sign-in tokens. The service itself does not change: its
+real Stripe adapter talks to the sandbox over HTTP, its Clerk verifier checks the sandbox's key.
+With any real key set, this module is never used: no /sandbox route, no sandbox key trusted."""
+
+from __future__ import annotations
+
+import msgspec
+
+from entrypoints.settings import ClerkSettings, Secret, Settings
+from sandbox import Sandbox
+
+
+def local_base(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    return f"http://{host}:{settings.port}"
+
+
+def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
+    local = local_base(settings)
+    sandbox = Sandbox(public_url=settings.app_url, webhook_url=f"{local}/api/webhooks/stripe")
+    stripe = msgspec.structs.replace(
+        settings.stripe,
+        secret_key=Secret(sandbox.secret_key),
+        api_base=f"{local}{sandbox.api_prefix}",
+        webhook_secrets=(Secret(sandbox.webhook_secret),),
+        publishable_key=settings.stripe.publishable_key or "pk_test_sandbox",
+    )
+    clerk = settings.clerk
+    if not clerk.jwt_key and not clerk.jwks_url:
+        clerk = ClerkSettings(jwt_key=sandbox.jwt_public_key_pem, authorized_parties=clerk.authorized_parties)
+    return msgspec.structs.replace(settings, stripe=stripe, clerk=clerk), sandbox
