@@ -1,0 +1,62 @@
+"""Run the real service in its own uvicorn process(es), as `make run` does, for tests that need
+several workers sharing PostgreSQL/Redis. Bounded start-up wait; always stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def service_process(env: Mapping[str, str], *, port: int | None = None, migrate: bool = True) -> Iterator[str]:
+    """Start one service process with `env` (over a clean base); yield its base URL."""
+    port = port or free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
+    full_env.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env})
+    if migrate:
+        subprocess.run(
+            [sys.executable, "-m", "entrypoints.cli.main", "migrate"], env=full_env, cwd=ROOT, check=True, timeout=60
+        )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli.main", "serve", "--no-migrate"],
+        env=full_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"service exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("service did not start within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
