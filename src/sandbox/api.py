@@ -18,6 +18,7 @@ from sandbox.idempotency import Idempotency, Stored, fingerprint
 from sandbox.ids import new_id
 from sandbox.resources import (
     checkout,
+    checkout_lines,
     coupons,
     customers,
     payment_intents,
@@ -59,13 +60,11 @@ class Api:
     def __init__(self, state: State, api_keys: set[str], log: RequestLog, faults: Faults) -> None:
         self.state, self.api_keys, self.log, self.faults = state, api_keys, log, faults
         self.idempotency = Idempotency()
-        state.store.includables[("checkout.session", "line_items")] = lambda s: checkout.render_line_items(
+        state.store.includables[("checkout.session", "line_items")] = lambda s: checkout_lines.render_line_items(
             state, s
         )
 
-    async def handle(
-        self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes
-    ) -> Reply:
+    async def handle(self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes) -> Reply:
         params = {**decode(query), **(decode(body.decode()) if body else {})}
         entry = LoggedRequest(method, path, {k.lower(): v for k, v in headers.items()}, params)
         self.log.append(entry)
@@ -127,9 +126,7 @@ class Api:
         if not key:
             raise StripeError(_NO_KEY, status=401)
         if key not in self.api_keys:
-            raise StripeError(
-                f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}", status=401
-            )
+            raise StripeError(f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}", status=401)
         return key
 
     def _execute(

@@ -1,7 +1,7 @@
 """What a customer does on the hosted pages: pay or apply a code at checkout, manage plans in the portal."""
 
 from sandbox.errors import invalid
-from sandbox.resources import customers, discounts, payment_intents, subscriptions
+from sandbox.resources import customers, discounts, payment_intents, subscription_objects, subscriptions
 from sandbox.state import State
 from sandbox.store import Obj
 
@@ -48,7 +48,7 @@ def complete_checkout(state: State, session_id: str) -> Obj:
         session["payment_intent"] = intent["id"]
     elif session["mode"] == "subscription":
         assert session["customer"] is not None
-        sub = subscriptions.create(
+        sub = subscription_objects.create(
             state, session["customer"], hidden["line_items"], hidden["subscription_data"].get("metadata", {})
         )
         session["subscription"] = sub["id"]

@@ -4,7 +4,7 @@ import copy
 from typing import Any
 
 from sandbox.clock import add_interval
-from sandbox.resources import checkout, payment_intents, subscriptions
+from sandbox.resources import checkout, payment_intents, subscription_objects, subscriptions
 from sandbox.state import State
 
 HOLD_LIFETIME = 7 * 86400  # card authorizations lapse after seven days
@@ -16,7 +16,7 @@ def advance(state: State, seconds: int) -> dict[str, Any]:
     report: dict[str, Any] = {"now": now, "renewed": [], "ended": [], "lapsed": [], "expired": []}
     for sub in reversed(state.store.all("subscription")):
         while sub["status"] in ("active", "trialing", "past_due"):
-            end = subscriptions.period_end(sub)
+            end = subscription_objects.period_end(sub)
             if sub["cancel_at"] is not None and sub["cancel_at"] <= min(now, end):
                 subscriptions.cancel(state, {}, sub["id"], at=sub["cancel_at"])
                 report["ended"].append(sub["id"])
@@ -25,9 +25,7 @@ def advance(state: State, seconds: int) -> dict[str, Any]:
                 for item in sub["items"]["data"]:
                     recurring = item["price"]["recurring"]
                     item["current_period_start"] = end
-                    item["current_period_end"] = add_interval(
-                        end, recurring["interval"], recurring["interval_count"]
-                    )
+                    item["current_period_end"] = add_interval(end, recurring["interval"], recurring["interval_count"])
                 state.events.changed("customer.subscription.updated", before, sub)
                 report["renewed"].append(sub["id"])
             else:

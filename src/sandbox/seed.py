@@ -20,9 +20,7 @@ def _product(state: State, name: str, description: str, metadata: dict[str, str]
     return str(products.create(state, params)["id"])
 
 
-def _price(
-    state: State, product: str, currency: str, amount: int, lookup_key: str, interval: str | None = None
-) -> str:
+def _price(state: State, product: str, currency: str, amount: int, lookup_key: str, interval: str | None = None) -> str:
     params: dict[str, Any] = {
         "product": product,
         "currency": currency,

@@ -42,9 +42,7 @@ def _fields(cls: type) -> dict[str, Any]:
     return {name: _resolve(ann, glob) for name, ann in cls.__annotations__.items()}
 
 
-Node = tuple[
-    Any, ...
-]  # ("any",) ("union", arms) ("literal", values) ("scalar", t) ("list"|"map", node) ("typed", cls)
+Node = tuple[Any, ...]  # ("any",) ("union", arms) ("literal", values) ("scalar", t) ("list"|"map", node) ("typed", cls)
 
 
 def _resolve(ann: Any, glob: dict[str, Any]) -> Node:
@@ -97,9 +95,7 @@ def _typed_dict(value: Any, cls: type, path: str, skip: frozenset[str] = frozens
     for key in getattr(cls, "__required_keys__", frozenset()):
         if key not in value and key not in skip:
             name = _name(path, key)
-            raise _Mismatch(
-                StripeError(f"Missing required param: {name}.", param=name, code="parameter_missing"), True
-            )
+            raise _Mismatch(StripeError(f"Missing required param: {name}.", param=name, code="parameter_missing"), True)
     return out
 
 

@@ -34,7 +34,5 @@ def client(sb: Sandbox, base_url: str) -> stripe.StripeClient:
 @pytest.fixture
 async def async_client(sb: Sandbox, base_url: str) -> AsyncIterator[stripe.StripeClient]:
     http = stripe.HTTPXClient()
-    yield stripe.StripeClient(
-        sb.secret_key, base_addresses={"api": base_url}, http_client=http, max_network_retries=0
-    )
+    yield stripe.StripeClient(sb.secret_key, base_addresses={"api": base_url}, http_client=http, max_network_retries=0)
     await http.close_async()

@@ -62,9 +62,7 @@ def test_a_missing_object_maps_to_invalid_request_error_with_resource_missing(
     assert raised.value.param == "id"
 
 
-def test_a_replayed_idempotency_key_returns_the_first_response(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_a_replayed_idempotency_key_returns_the_first_response(client: stripe.StripeClient, sb: Sandbox) -> None:
     first = client.v1.customers.create({"email": "i@example.com"}, {"idempotency_key": "k1"})
     again = client.v1.customers.create({"email": "i@example.com"}, {"idempotency_key": "k1"})
     assert again.id == first.id
@@ -80,9 +78,7 @@ def test_an_idempotency_key_reused_with_other_params_is_an_idempotency_error(
         client.v1.customers.create({"email": "two@example.com"}, {"idempotency_key": "k2"})
 
 
-def test_idempotency_keys_are_scoped_per_api_key(
-    sb: Sandbox, base_url: str, client: stripe.StripeClient
-) -> None:
+def test_idempotency_keys_are_scoped_per_api_key(sb: Sandbox, base_url: str, client: stripe.StripeClient) -> None:
     sb.add_api_key("sk_test_other")
     other = stripe.StripeClient("sk_test_other", base_addresses={"api": base_url}, max_network_retries=0)
     first = client.v1.customers.create({"email": "s@example.com"}, {"idempotency_key": "shared"})
@@ -90,9 +86,7 @@ def test_idempotency_keys_are_scoped_per_api_key(
     assert first.id != second.id
 
 
-async def test_concurrent_requests_with_one_key_execute_once(
-    sb: Sandbox, async_client: stripe.StripeClient
-) -> None:
+async def test_concurrent_requests_with_one_key_execute_once(sb: Sandbox, async_client: stripe.StripeClient) -> None:
     sb.faults.stall("POST", "/v1/customers", 0.2, times=1)
     results = await asyncio.gather(
         *(
@@ -105,9 +99,7 @@ async def test_concurrent_requests_with_one_key_execute_once(
     assert len(sb.events("customer.created")) == 1
 
 
-def test_the_request_log_records_method_path_params_and_status(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_the_request_log_records_method_path_params_and_status(client: stripe.StripeClient, sb: Sandbox) -> None:
     sb.requests.clear()
     client.v1.customers.create({"email": "log@example.com", "metadata": {"user_id": "u9"}})
     assert sb.count("POST", "/v1/customers") == 1
@@ -117,9 +109,7 @@ def test_the_request_log_records_method_path_params_and_status(
     assert entry.headers["stripe-version"] == stripe.api_version
 
 
-def test_an_injected_failure_surfaces_as_an_api_error_and_then_clears(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_an_injected_failure_surfaces_as_an_api_error_and_then_clears(client: stripe.StripeClient, sb: Sandbox) -> None:
     sb.faults.fail("GET", "/v1/products", status=500, times=1)
     with pytest.raises(stripe.APIError):
         client.v1.products.list()

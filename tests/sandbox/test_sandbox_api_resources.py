@@ -85,9 +85,7 @@ def test_coupons_and_promotion_codes_follow_the_endive_layout(client: stripe.Str
     )
     assert coupon.id == "SPRING"
     assert coupon.valid and coupon.times_redeemed == 0
-    promo = client.v1.promotion_codes.create(
-        {"promotion": {"type": "coupon", "coupon": "SPRING"}, "code": "SPRING15"}
-    )
+    promo = client.v1.promotion_codes.create({"promotion": {"type": "coupon", "coupon": "SPRING"}, "code": "SPRING15"})
     assert promo.id.startswith("promo_")
     assert promo.promotion.coupon == "SPRING"
     expanded = client.v1.promotion_codes.retrieve(promo.id, {"expand": ["promotion.coupon"]})
@@ -100,9 +98,7 @@ def test_coupons_and_promotion_codes_follow_the_endive_layout(client: stripe.Str
 
 def test_a_portal_session_points_at_the_sandbox_portal_page(client: stripe.StripeClient, sb: Sandbox) -> None:
     customer = client.v1.customers.create({"email": "p@example.com"})
-    session = client.v1.billing_portal.sessions.create(
-        {"customer": customer.id, "return_url": "http://x/account"}
-    )
+    session = client.v1.billing_portal.sessions.create({"customer": customer.id, "return_url": "http://x/account"})
     assert session.id.startswith("bps_")
     assert session.url == f"{sb.public_url}/sandbox/portal/{session.id}"
 

@@ -81,9 +81,7 @@ def test_a_hold_can_be_canceled_but_not_captured_afterwards(client: stripe.Strip
 def test_automatic_capture_succeeds_at_once(client: stripe.StripeClient, sb: Sandbox) -> None:
     session = _session(client, payment_intent_data={"capture_method": "automatic"})
     httpx.post(f"{session.url}/pay")
-    intent = client.v1.payment_intents.retrieve(
-        client.v1.checkout.sessions.retrieve(session.id).payment_intent
-    )
+    intent = client.v1.payment_intents.retrieve(client.v1.checkout.sessions.retrieve(session.id).payment_intent)
     assert (intent.status, intent.amount_received) == ("succeeded", 9800)
     assert "payment_intent.succeeded" in _types(sb)
 
@@ -95,9 +93,7 @@ def test_declining_returns_to_the_cancel_url_and_leaves_the_session_open(client:
     assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
 
 
-def test_expiring_an_open_session_emits_checkout_session_expired(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_expiring_an_open_session_emits_checkout_session_expired(client: stripe.StripeClient, sb: Sandbox) -> None:
     session = _session(client)
     assert client.v1.checkout.sessions.expire(session.id).status == "expired"
     assert _types(sb) == ["checkout.session.expired"]
@@ -141,9 +137,7 @@ def test_a_subscription_checkout_creates_an_active_subscription_with_item_period
     assert [s.id for s in listed.data] == [sub.id]
 
 
-def test_a_promotion_code_entered_at_checkout_discounts_the_total(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_a_promotion_code_entered_at_checkout_discounts_the_total(client: stripe.StripeClient, sb: Sandbox) -> None:
     session = _session(client, allow_promotion_codes=True)
     httpx.post(f"{session.url}/promotion_code", data={"code": "launch20"})
     httpx.post(f"{session.url}/pay")

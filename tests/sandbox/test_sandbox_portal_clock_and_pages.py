@@ -22,14 +22,10 @@ def _subscribe(client: stripe.StripeClient, lookup_key: str = "pro_monthly") -> 
 
 
 def _portal(client: stripe.StripeClient, customer: str) -> str:
-    return client.v1.billing_portal.sessions.create(
-        {"customer": customer, "return_url": "http://shop.test/acct"}
-    ).url
+    return client.v1.billing_portal.sessions.create({"customer": customer, "return_url": "http://shop.test/acct"}).url
 
 
-def test_the_portal_cancels_at_period_end_resumes_and_switches_plans(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_the_portal_cancels_at_period_end_resumes_and_switches_plans(client: stripe.StripeClient, sb: Sandbox) -> None:
     customer, sub_id = _subscribe(client)
     portal = _portal(client, customer)
     page = httpx.get(portal)
@@ -71,9 +67,7 @@ def test_advancing_past_the_period_end_ends_a_subscription_set_to_cancel(
     assert sub.status == "canceled"
     assert sub.ended_at == sub.cancel_at
     assert client.v1.subscriptions.list({"customer": sub.customer}).data == []
-    assert [s.id for s in client.v1.subscriptions.list({"customer": sub.customer, "status": "all"}).data] == [
-        sub_id
-    ]
+    assert [s.id for s in client.v1.subscriptions.list({"customer": sub.customer, "status": "all"}).data] == [sub_id]
 
 
 def test_a_hold_older_than_seven_days_lapses(client: stripe.StripeClient, sb: Sandbox) -> None:
@@ -95,9 +89,7 @@ def test_a_hold_older_than_seven_days_lapses(client: stripe.StripeClient, sb: Sa
     assert sb.events()[-1]["type"] == "payment_intent.canceled"
 
 
-def test_sign_in_issues_a_token_the_service_can_verify_with_the_public_key(
-    sb: Sandbox, base_url: str
-) -> None:
+def test_sign_in_issues_a_token_the_service_can_verify_with_the_public_key(sb: Sandbox, base_url: str) -> None:
     response = httpx.post(
         f"{base_url}/sandbox/sign-in", json={"user_id": "u1", "email": "u1@example.com", "role": "admin"}
     )
@@ -111,9 +103,7 @@ def test_sign_in_issues_a_token_the_service_can_verify_with_the_public_key(
 
 def test_the_home_page_shows_the_catalog_and_the_signed_in_user(sb: Sandbox, base_url: str) -> None:
     with httpx.Client(base_url=base_url) as browser:
-        signed_in = browser.post(
-            "/sandbox/sign-in", data={"user_id": "u7", "email": "u7@x.io", "redirect": "/sandbox"}
-        )
+        signed_in = browser.post("/sandbox/sign-in", data={"user_id": "u7", "email": "u7@x.io", "redirect": "/sandbox"})
         assert signed_in.status_code == 303
         page = browser.get("/sandbox")
     assert "Signed in as <b>u7</b>" in page.text

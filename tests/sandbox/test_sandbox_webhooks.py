@@ -17,9 +17,7 @@ def _client(sb: Sandbox, base_url: str) -> stripe.StripeClient:
 def test_events_are_delivered_signed_and_verify_with_the_sdk(receiver: Receiver) -> None:
     sb = Sandbox(webhook_url=receiver.url, webhook_secret="whsec_test", retry_delays=(0.05,))
     with run_in_thread(sb) as base_url:
-        customer = _client(sb, base_url).v1.customers.create(
-            {"email": "w@example.com"}, {"idempotency_key": "idem-w"}
-        )
+        customer = _client(sb, base_url).v1.customers.create({"email": "w@example.com"}, {"idempotency_key": "idem-w"})
         receiver.wait_for(lambda: len(receiver.deliveries) == 1)
     body, headers = receiver.deliveries[0]
     event = stripe.Webhook.construct_event(body.decode(), headers["Stripe-Signature"], "whsec_test")
@@ -57,9 +55,7 @@ def test_delivery_gives_up_after_the_configured_retries() -> None:
     assert entry["last_error"].startswith("ConnectError")
 
 
-def test_without_a_webhook_url_events_are_stored_but_not_sent(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_without_a_webhook_url_events_are_stored_but_not_sent(client: stripe.StripeClient, sb: Sandbox) -> None:
     product = client.v1.products.create({"name": "Quiet"})
     client.v1.products.update(product.id, {"name": "Quieter"})
     events = client.v1.events.list({"type": "product.*"})
@@ -70,9 +66,7 @@ def test_without_a_webhook_url_events_are_stored_but_not_sent(
     assert all(e["attempts"] == 0 for e in httpx.get(f"{sb.public_url}/sandbox/events").json()["data"])
 
 
-def test_catalog_changes_emit_price_coupon_and_promotion_code_events(
-    client: stripe.StripeClient, sb: Sandbox
-) -> None:
+def test_catalog_changes_emit_price_coupon_and_promotion_code_events(client: stripe.StripeClient, sb: Sandbox) -> None:
     product = client.v1.products.create(
         {"name": "Evented", "default_price_data": {"currency": "usd", "unit_amount": 500}}
     )

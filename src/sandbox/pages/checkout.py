@@ -37,9 +37,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         if session["status"] != "open":
             actions = f"<p>This session is <b>{esc(session['status'])}</b>.</p>"
         else:
-            actions = button_form(f"{base}/pay", "Pay") + button_form(
-                f"{base}/decline", "Decline", secondary=True
-            )
+            actions = button_form(f"{base}/pay", "Pay") + button_form(f"{base}/decline", "Decline", secondary=True)
             if session["allow_promotion_codes"]:
                 actions += (
                     f"<form method='post' action='{esc(base)}/promotion_code'><input name='code' "
@@ -54,9 +52,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
             session = complete_checkout(state, session_id)
         except StripeError as error:
             return page("Checkout", f"<p>{esc(error.message)}</p>", status=error.status)
-        target = (session["success_url"] or f"{state.public_url}/sandbox").replace(
-            "{CHECKOUT_SESSION_ID}", session_id
-        )
+        target = (session["success_url"] or f"{state.public_url}/sandbox").replace("{CHECKOUT_SESSION_ID}", session_id)
         return see_other(target)
 
     @post("/checkout/{session_id:str}/decline", status_code=303)
@@ -71,9 +67,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
     async def promotion_code(session_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
         data, _ = await read_form(request)
         try:
-            apply_promotion_code(
-                state, state.store.get("checkout.session", session_id), str(data.get("code", ""))
-            )
+            apply_promotion_code(state, state.store.get("checkout.session", session_id), str(data.get("code", "")))
         except StripeError as error:
             return page(
                 "Checkout",

@@ -63,12 +63,8 @@ def page(title: str, body: str, status: int = 200) -> Response[str]:
     return Response(document, status_code=status, media_type=MediaType.HTML)
 
 
-def button_form(
-    action: str, label: str, fields: dict[str, str] | None = None, secondary: bool = False
-) -> str:
-    hidden = "".join(
-        f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items()
-    )
+def button_form(action: str, label: str, fields: dict[str, str] | None = None, secondary: bool = False) -> str:
+    hidden = "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items())
     css = " class='secondary'" if secondary else ""
     return f"<form method='post' action='{esc(action)}'>{hidden}<button{css}>{esc(label)}</button></form>"
 

@@ -30,9 +30,7 @@ def _catalog(sb: "Sandbox") -> str:
         features = "".join(f"<li>{esc(f['name'])}</li>" for f in product["marketing_features"])
         buttons = "".join(
             f"<div>{esc(_price_label(p))} "
-            + button_form(
-                "/api/stripe/checkout", "Subscribe" if p["recurring"] else "Buy", {"price_id": p["id"]}
-            )
+            + button_form("/api/stripe/checkout", "Subscribe" if p["recurring"] else "Buy", {"price_id": p["id"]})
             + "</div>"
             for p in reversed(prices)
         )
@@ -95,9 +93,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
             return Response({"error": "user_id and email are required"}, status_code=400)
         token = sb.signer.sign(str(data["user_id"]), str(data["email"]), data.get("role") or None)
         response: Response[Any] = (
-            see_other(str(data["redirect"]))
-            if from_form and data.get("redirect")
-            else Response({"token": token})
+            see_other(str(data["redirect"])) if from_form and data.get("redirect") else Response({"token": token})
         )
         response.set_cookie(COOKIE, token, path="/", httponly=True, samesite="lax", max_age=3600)
         return response

@@ -34,9 +34,7 @@ def _subscription(sb: "Sandbox", base: str, sub: Obj) -> str:
     )
     actions += button_form(f"{act}/cancel_now", "Cancel now", secondary=True)
     others = [
-        p
-        for p in sb.state.store.all("price")
-        if p["active"] and p["type"] == "recurring" and p["id"] != price["id"]
+        p for p in sb.state.store.all("price") if p["active"] and p["type"] == "recurring" and p["id"] != price["id"]
     ]
     if others:
         options = "".join(

@@ -3,7 +3,6 @@
 Paying happens on the sandbox's own checkout page (see sandbox.flows.checkout).
 """
 
-import copy
 from typing import Any
 
 import stripe.params.checkout as pc
@@ -11,6 +10,7 @@ import stripe.params.checkout as pc
 from sandbox.errors import invalid
 from sandbox.ids import new_id
 from sandbox.resources import discounts
+from sandbox.resources.checkout_lines import line_items, render_line_items
 from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, merge_metadata, page
@@ -18,65 +18,16 @@ from sandbox.store import Obj, merge_metadata, page
 DAY = 86400
 
 
-def _line_items(state: State, params: dict[str, Any], mode: str) -> list[Obj]:
-    items = params.get("line_items") or []
-    if mode in ("payment", "subscription") and not items:
-        raise invalid("Missing required param: line_items.", param="line_items")
-    lines = []
-    for i, item in enumerate(items):
-        if "price" not in item:
-            raise invalid(f"Missing required param: line_items[{i}][price].", param=f"line_items[{i}][price]")
-        price = state.store.get("price", item["price"], f"line_items[{i}][price]")
-        if not price["active"]:
-            raise invalid(
-                f"The price specified ({price['id']}) is inactive.", param=f"line_items[{i}][price]"
-            )
-        if mode == "payment" and price["type"] == "recurring":
-            raise invalid(
-                "You specified `payment` mode but passed a recurring price. Either switch to "
-                "`subscription` mode or use only one-time prices.",
-                param=f"line_items[{i}][price]",
-            )
-        quantity = item.get("quantity", 1)
-        product = state.store.get("product", price["product"])
-        amount = (price["unit_amount"] or 0) * quantity
-        lines.append(
-            {
-                "id": new_id("li", 24),
-                "object": "item",
-                "amount_discount": 0,
-                "amount_subtotal": amount,
-                "amount_tax": 0,
-                "amount_total": amount,
-                "currency": price["currency"],
-                "description": product["name"],
-                "metadata": item.get("metadata", {}),
-                "price": copy.deepcopy(price),
-                "quantity": quantity,
-            }
-        )
-    if mode == "subscription" and not any(li["price"]["type"] == "recurring" for li in lines):
-        raise invalid(
-            "You must provide at least one recurring price in `subscription` mode when using prices.",
-            param="line_items",
-        )
-    if len({li["currency"] for li in lines}) > 1:
-        raise invalid("All prices on a Checkout Session must share a currency.", param="line_items")
-    return lines
-
-
 def create(state: State, params: dict[str, Any]) -> Obj:
     mode = params.get("mode")
     if mode not in ("payment", "subscription", "setup"):
-        raise invalid(
-            "Missing required param: mode." if mode is None else f"Invalid mode: {mode}", param="mode"
-        )
+        raise invalid("Missing required param: mode." if mode is None else f"Invalid mode: {mode}", param="mode")
     customer = params.get("customer")
     if customer:
         state.store.get("customer", customer, "customer")
     if "customer_update" in params and not customer:
         raise invalid("`customer_update` can only be used with `customer`.", param="customer_update")
-    lines = _line_items(state, params, mode)
+    lines = line_items(state, params, mode)
     subtotal = sum(li["amount_subtotal"] for li in lines)
     discount = discounts.resolve(state, params.get("discounts"))
     off = discounts.amount_off(state, discount, subtotal, lines[0]["currency"] if lines else None)
@@ -106,9 +57,7 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         "currency": lines[0]["currency"] if lines else None,
         "customer": customer,
         "customer_account": None,
-        "customer_creation": None
-        if customer or mode != "payment"
-        else params.get("customer_creation", "if_required"),
+        "customer_creation": None if customer or mode != "payment" else params.get("customer_creation", "if_required"),
         "customer_details": None,
         "customer_email": params.get("customer_email"),
         "discounts": [discount] if discount else [],
@@ -139,16 +88,6 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         "customer_update": params.get("customer_update", {}),
     }
     return state.store.add(session)
-
-
-def render_line_items(state: State, session: Obj) -> Obj:
-    lines = state.hidden.get(session["id"], {}).get("line_items", [])
-    return {
-        "object": "list",
-        "data": copy.deepcopy(lines),
-        "has_more": False,
-        "url": f"/v1/checkout/sessions/{session['id']}/line_items",
-    }
 
 
 def retrieve(state: State, params: dict[str, Any], session_id: str) -> Obj:
@@ -185,9 +124,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
 
 def list_line_items(state: State, params: dict[str, Any], session_id: str) -> Obj:
     session = state.store.get("checkout.session", session_id)
-    return page(
-        render_line_items(state, session)["data"], params, f"/v1/checkout/sessions/{session_id}/line_items"
-    )
+    return page(render_line_items(state, session)["data"], params, f"/v1/checkout/sessions/{session_id}/line_items")
 
 
 ROUTES: list[Route] = [

@@ -29,9 +29,7 @@ def create(state: State, params: dict[str, Any]) -> Obj:
     duration = params.get("duration", "once")
     if duration == "repeating" and "duration_in_months" not in params:
         raise invalid("Missing required param: duration_in_months.", param="duration_in_months")
-    coupon_id = params.get("id") or "".join(
-        secrets.choice(string.ascii_letters + string.digits) for _ in range(8)
-    )
+    coupon_id = params.get("id") or "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
     if state.store.find("coupon", coupon_id):
         raise invalid("Coupon already exists.", param="id", code="resource_already_exists")
     percent = params.get("percent_off")

@@ -98,9 +98,7 @@ def capture(state: State, params: dict[str, Any], pi_id: str) -> Obj:
     intent = state.store.get("payment_intent", pi_id)
     if intent["status"] != "requires_capture":
         raise _unexpected(intent, "captured", ("requires_capture",))
-    amount: int = (
-        params["amount_to_capture"] if "amount_to_capture" in params else intent["amount_capturable"]
-    )
+    amount: int = params["amount_to_capture"] if "amount_to_capture" in params else intent["amount_capturable"]
     if not 0 < amount <= intent["amount_capturable"]:
         raise invalid(
             "The amount to capture must be positive and no more than the amount capturable.",

@@ -1,6 +1,6 @@
-"""Subscriptions: created by Checkout; retrieve, update (cancel at period end, switch price), cancel, list.
+"""Subscriptions API: retrieve, update (cancel at period end, switch price), cancel, list.
 
-Periods live on the items (endive). All items share one billing period here.
+All items share one billing period here.
 """
 
 import copy
@@ -8,118 +8,11 @@ from typing import Any
 
 import stripe.params as p
 
-from sandbox.clock import add_interval
 from sandbox.errors import invalid
-from sandbox.ids import new_id
+from sandbox.resources.subscription_objects import _plan, make_item, period_end
 from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, merge_metadata, page
-
-
-def _plan(price: Obj) -> Obj:
-    recurring = price["recurring"] or {}
-    return {
-        "id": price["id"],
-        "object": "plan",
-        "active": price["active"],
-        "amount": price["unit_amount"],
-        "amount_decimal": price["unit_amount_decimal"],
-        "billing_scheme": "per_unit",
-        "created": price["created"],
-        "currency": price["currency"],
-        "interval": recurring.get("interval"),
-        "interval_count": recurring.get("interval_count"),
-        "livemode": False,
-        "metadata": price["metadata"],
-        "meter": None,
-        "nickname": price["nickname"],
-        "product": price["product"],
-        "tiers_mode": None,
-        "transform_usage": None,
-        "trial_period_days": None,
-        "usage_type": "licensed",
-    }
-
-
-def make_item(state: State, sub_id: str, price: Obj, quantity: int, start: int, end: int) -> Obj:
-    return {
-        "id": new_id("si", 14),
-        "object": "subscription_item",
-        "billing_thresholds": None,
-        "created": state.now(),
-        "current_period_end": end,
-        "current_period_start": start,
-        "current_trial": None,
-        "discounts": [],
-        "metadata": {},
-        "plan": _plan(price),
-        "price": copy.deepcopy(price),
-        "quantity": quantity,
-        "subscription": sub_id,
-        "tax_rates": [],
-    }
-
-
-def period_end(sub: Obj) -> int:
-    return max(int(item["current_period_end"]) for item in sub["items"]["data"])
-
-
-def create(state: State, customer: str, lines: list[Obj], metadata: dict[str, str]) -> Obj:
-    sub_id = new_id("sub", 24)
-    now = state.now()
-    recurring = [li for li in lines if li["price"]["type"] == "recurring"]
-    first = recurring[0]["price"]["recurring"]
-    end = add_interval(now, first["interval"], first["interval_count"])
-    items = [make_item(state, sub_id, li["price"], li["quantity"], now, end) for li in recurring]
-    sub: Obj = {
-        "id": sub_id,
-        "object": "subscription",
-        "application": None,
-        "application_fee_percent": None,
-        "automatic_tax": {"enabled": False, "liability": None, "disabled_reason": None},
-        "billing_cycle_anchor": now,
-        "billing_mode": {"type": "flexible"},
-        "cancel_at": None,
-        "cancel_at_period_end": False,
-        "canceled_at": None,
-        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
-        "collection_method": "charge_automatically",
-        "created": now,
-        "currency": items[0]["price"]["currency"],
-        "customer": customer,
-        "customer_account": None,
-        "days_until_due": None,
-        "default_payment_method": None,
-        "default_source": None,
-        "default_tax_rates": [],
-        "description": None,
-        "discounts": [],
-        "ended_at": None,
-        "items": {
-            "object": "list",
-            "data": items,
-            "has_more": False,
-            "total_count": len(items),
-            "url": f"/v1/subscription_items?subscription={sub_id}",
-        },
-        "latest_invoice": None,
-        "livemode": False,
-        "metadata": dict(metadata),
-        "on_behalf_of": None,
-        "pause_collection": None,
-        "pending_setup_intent": None,
-        "pending_update": None,
-        "schedule": None,
-        "start_date": now,
-        "status": "active",
-        "status_details": None,
-        "test_clock": None,
-        "trial_end": None,
-        "trial_start": None,
-    }
-    state.store.add(sub)
-    state.events.emit("customer.subscription.created", sub)
-    return sub
 
 
 def retrieve(state: State, params: dict[str, Any], sub_id: str) -> Obj:
@@ -188,12 +81,8 @@ def cancel(state: State, params: dict[str, Any], sub_id: str, at: int | None = N
     if sub["status"] == "canceled":
         raise invalid(f"No such subscription: '{sub_id}'", param="id", code="resource_missing")
     now = at or state.now()
-    sub.update(
-        status="canceled", canceled_at=sub["canceled_at"] or now, ended_at=now, cancel_at_period_end=False
-    )
-    sub["cancellation_details"].update(
-        params.get("cancellation_details", {}), reason="cancellation_requested"
-    )
+    sub.update(status="canceled", canceled_at=sub["canceled_at"] or now, ended_at=now, cancel_at_period_end=False)
+    sub["cancellation_details"].update(params.get("cancellation_details", {}), reason="cancellation_requested")
     state.events.emit("customer.subscription.deleted", sub)
     return sub
 
