@@ -82,6 +82,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
+        logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
     app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
