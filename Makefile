@@ -1,18 +1,18 @@
 # Two commands on a fresh machine: `make run` and `make test`. Needs only Python 3.11+ and the
-# package registry; uv (the package manager) is installed into the user's site if missing.
+# package registry; uv (the package manager) is installed with pip when it is missing.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(PYTHON) -m uv
+endif
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install run test lint bench clean
 
-$(UV):
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" \
-		|| $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-
-install: $(UV)
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
 	@$(UV) sync --frozen --quiet
 
 run: install

@@ -8,10 +8,12 @@ the type checker before it fails at Stripe.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import stripe
+from stripe import RequestOptions
 from stripe.params import CustomerCreateParams
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import SessionCreateParams
@@ -171,7 +173,11 @@ class StripePaymentGateway:
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}
-        session = await call("billing_portal.sessions.create", self._v1.billing_portal.sessions.create_async(params))
+        # Each visit gets a fresh session; the key only makes the SDK's own retries safe.
+        options: RequestOptions = {"idempotency_key": f"portal:{customer_id}:{uuid.uuid4().hex}"}
+        session = await call(
+            "billing_portal.sessions.create", self._v1.billing_portal.sessions.create_async(params, options)
+        )
         return str(session.url)
 
     async def list_products(self) -> Sequence[CatalogProduct]:

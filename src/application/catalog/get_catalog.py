@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -8,13 +10,18 @@ import msgspec
 from application.catalog.build import build_coupons, build_products
 from application.catalog.invalidate_catalog import COUPONS_TAG, PRODUCTS_TAG
 from application.catalog.views import ProductsView
+from application.errors import PaymentProviderUnavailable
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 
+log = logging.getLogger("billing.catalog")
+
 # Webhooks invalidate on every change; the TTL only bounds staleness if a webhook is lost.
 SAFETY_TTL_SECONDS = 300
+# A last good copy, untagged, kept for a day: served only while Stripe is unreachable.
+STALE_TTL_SECONDS = 86_400
 PRODUCTS_KEY = "catalog:products:v1"
 COUPONS_KEY = "catalog:coupons:v1"
 
@@ -41,16 +48,31 @@ class GetCatalog:
         self._clock = clock
 
     async def products(self) -> CatalogPage:
-        async def fill() -> bytes:
+        async def build() -> bytes:
             return msgspec.json.encode(build_products(await self._gateway.list_products(), self._money))
 
-        return _page(await self._cache.get_or_fill(PRODUCTS_KEY, fill, ttl=SAFETY_TTL_SECONDS, tags=[PRODUCTS_TAG]))
+        return await self._read(PRODUCTS_KEY, PRODUCTS_TAG, build)
 
     async def coupons(self) -> CatalogPage:
-        async def fill() -> bytes:
+        async def build() -> bytes:
             return msgspec.json.encode(build_coupons(await self._gateway.list_coupons(), self._clock.now()))
 
-        return _page(await self._cache.get_or_fill(COUPONS_KEY, fill, ttl=SAFETY_TTL_SECONDS, tags=[COUPONS_TAG]))
+        return await self._read(COUPONS_KEY, COUPONS_TAG, build)
+
+    async def _read(self, key: str, tag: str, build: Callable[[], Awaitable[bytes]]) -> CatalogPage:
+        async def fill() -> bytes:
+            body = await build()
+            await self._cache.set(f"stale:{key}", body, ttl=STALE_TTL_SECONDS)
+            return body
+
+        try:
+            return _page(await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag]))
+        except PaymentProviderUnavailable:
+            stale = await self._cache.get(f"stale:{key}")
+            if stale is None:
+                raise
+            log.warning("Stripe unavailable; serving the last good catalog", extra={"key": key})
+            return _page(stale)
 
     async def products_view(self) -> ProductsView:
         return msgspec.json.decode((await self.products()).body, type=ProductsView)
