@@ -37,8 +37,6 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-def _drop_color_message(
-    _logger: object, _method: str, event: structlog.types.EventDict
-) -> structlog.types.EventDict:
+def _drop_color_message(_logger: object, _method: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
     event.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate of the message
     return event
