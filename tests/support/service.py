@@ -1,5 +1,6 @@
 """Run the real service in its own uvicorn process(es), as `make run` does, for tests that need
-several workers sharing PostgreSQL/Redis. Bounded start-up wait; always stopped."""
+several workers sharing PostgreSQL/Redis, and for the end-to-end journeys. Bounded start-up wait;
+always stopped. With `log_path`, the process's log (stderr) goes to that file, for tests to read."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -24,8 +25,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def service_process(env: Mapping[str, str], *, port: int | None = None, migrate: bool = True) -> Iterator[str]:
-    """Start one service process with `env` (over a clean base); yield its base URL."""
+def service_process(
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    migrate: bool = True,
+    log_path: Path | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Start one service process with `env` (over a clean base); yield its base URL.
+
+    `log_path`: write the process's stderr (its log) there instead of a pipe nobody reads, which
+    would block the process once full. `args`: extra `serve` arguments, e.g. `("--workers", "2")`."""
     port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
     full_env.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env})
@@ -33,19 +44,20 @@ def service_process(env: Mapping[str, str], *, port: int | None = None, migrate:
         subprocess.run(
             [sys.executable, "-m", "entrypoints.cli.main", "migrate"], env=full_env, cwd=ROOT, check=True, timeout=60
         )
+    log_file = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.cli.main", "serve", "--no-migrate"],
+        [sys.executable, "-m", "entrypoints.cli.main", "serve", "--no-migrate", *args],
         env=full_env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file if log_file is not None else subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"service exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+                raise RuntimeError(f"service exited: {_tail(proc, log_path)}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
                     break
@@ -60,3 +72,11 @@ def service_process(env: Mapping[str, str], *, port: int | None = None, migrate:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if log_file is not None:
+            log_file.close()
+
+
+def _tail(proc: subprocess.Popen[bytes], log_path: Path | None) -> str:
+    if log_path is not None:
+        return log_path.read_text(errors="replace")[-2000:]
+    return proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
