@@ -1,0 +1,593 @@
+"""The `UnitOfWork` contract and its repositories, one test body per behaviour, run against the
+in-memory fake, SQLite and PostgreSQL. The fake passing the same tests is what lets use-case tests
+trust it. Database-only and PostgreSQL-only behaviours (unreachable storage, real concurrency) follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from adapters.in_memory.clock import ManualClock
+from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from application.errors import Conflict, StorageUnavailable
+from application.ports.repositories import Effect, UnitOfWork
+from domain.customer import Customer
+from domain.money import Money
+from domain.order import Order, OrderItem, OrderStatus
+from domain.subscription import Subscription, SubscriptionStatus
+from domain.webhook_event import EventStatus, WebhookEvent
+from tests.contract.conftest import UNITS_OF_WORK
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture(params=UNITS_OF_WORK)
+def uow(request: pytest.FixtureRequest) -> UnitOfWork:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+def an_order(order_id: str, user_id: str = "user_1", *, minutes: int = 0, **changes: object) -> Order:
+    fields: dict[str, object] = {
+        "id": order_id,
+        "user_id": user_id,
+        "status": OrderStatus.PENDING,
+        "total": Money(3800, "usd"),
+        "items": (OrderItem("price_tee", "prod_tee", "T-shirt", 2, 3800),),
+        "created_at": T0 + timedelta(minutes=minutes),
+        "checkout_session_id": f"cs_{order_id}",
+        "customer_email": "buyer@example.com",
+    }
+    fields.update(changes)
+    return Order(**fields)  # type: ignore[arg-type]
+
+
+def a_subscription(
+    sub_id: str, status: SubscriptionStatus, *, period_end_days: int, user_id: str = "user_1"
+) -> Subscription:
+    return Subscription(
+        stripe_subscription_id=sub_id,
+        user_id=user_id,
+        stripe_customer_id="cus_1",
+        status=status,
+        price_id="price_pro",
+        product_id="prod_pro",
+        plan_key="pro",
+        current_period_end=T0 + timedelta(days=period_end_days),
+    )
+
+
+def an_event(event_id: str, *, minutes: int = 0, status: EventStatus = EventStatus.RECEIVED) -> WebhookEvent:
+    return WebhookEvent(
+        id=event_id,
+        type="checkout.session.completed",
+        created=T0,
+        payload=b'{"id": "' + event_id.encode() + b'", "raw": "\\u00e9\\u0000"}',
+        status=status,
+        received_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def an_effect(key: str, *, minutes: int = 0) -> Effect:
+    return Effect(
+        key=key, kind="order_confirmation", payload={"order_id": key}, created_at=T0 + timedelta(minutes=minutes)
+    )
+
+
+# --- transactions --------------------------------------------------------------------------------
+
+
+async def test_committed_changes_are_visible_to_a_new_transaction(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1", "a@example.com"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get("user_1") == Customer("user_1", "a@example.com")
+
+
+async def test_leaving_the_block_without_commit_rolls_back(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1"))
+        await uow.orders.add(an_order("ord_1"))
+
+    async with uow:
+        assert await uow.customers.get("user_1") is None
+        assert await uow.orders.get("ord_1") is None
+
+
+async def test_an_exception_rolls_back_and_propagates(uow: UnitOfWork) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with uow:
+            await uow.customers.add_if_absent(Customer("user_1"))
+            raise Boom
+
+    async with uow:
+        assert await uow.customers.get("user_1") is None
+
+
+async def test_an_explicit_rollback_discards_changes_made_before_it(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1"))
+        await uow.rollback()
+        await uow.customers.add_if_absent(Customer("user_2"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get("user_1") is None
+        assert await uow.customers.get("user_2") == Customer("user_2")
+
+
+async def test_a_reachable_store_answers_ping(uow: UnitOfWork) -> None:
+    assert await uow.ping() is True
+
+
+# --- customers -----------------------------------------------------------------------------------
+
+
+async def test_adding_a_customer_twice_keeps_the_first_and_reports_it(uow: UnitOfWork) -> None:
+    async with uow:
+        assert await uow.customers.add_if_absent(Customer("user_1", "first@example.com")) is True
+        await uow.commit()
+    async with uow:
+        assert await uow.customers.add_if_absent(Customer("user_1", "second@example.com")) is False
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get("user_1") == Customer("user_1", "first@example.com")
+
+
+async def test_saving_a_customer_links_the_stripe_customer_id(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1", "a@example.com"))
+        await uow.commit()
+    async with uow:
+        customer = await uow.customers.get("user_1", for_update=True)
+        assert customer is not None
+        await uow.customers.save(customer.with_stripe_customer("cus_1"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get("user_1") == Customer("user_1", "a@example.com", "cus_1")
+        assert await uow.customers.get_by_stripe_id("cus_1") == Customer("user_1", "a@example.com", "cus_1")
+        assert await uow.customers.get_by_stripe_id("cus_other") is None
+
+
+async def test_two_users_cannot_share_one_stripe_customer_and_the_transaction_survives(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1", stripe_customer_id="cus_1"))
+        await uow.customers.add_if_absent(Customer("user_2"))
+        await uow.commit()
+
+    async with uow:
+        with pytest.raises(Conflict):
+            await uow.customers.save(Customer("user_2", stripe_customer_id="cus_1"))
+        await uow.customers.save(Customer("user_2", "two@example.com"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get_by_stripe_id("cus_1") == Customer("user_1", stripe_customer_id="cus_1")
+        assert await uow.customers.get("user_2") == Customer("user_2", "two@example.com")
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+async def test_an_added_order_reads_back_by_id_and_by_checkout_session(uow: UnitOfWork) -> None:
+    order = an_order("ord_1")
+    async with uow:
+        await uow.orders.add(order)
+        await uow.commit()
+
+    async with uow:
+        assert await uow.orders.get("ord_1") == order
+        assert await uow.orders.get_by_checkout_session("cs_ord_1", for_update=True) == order
+        assert await uow.orders.get("ord_missing") is None
+        assert await uow.orders.get_by_checkout_session("cs_missing") is None
+
+
+async def test_an_order_id_is_stored_once(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.orders.add(an_order("ord_1"))
+        await uow.commit()
+
+    with pytest.raises(Conflict):
+        async with uow:
+            await uow.orders.add(an_order("ord_1", checkout_session_id="cs_other"))
+            await uow.commit()
+
+
+async def test_saving_an_order_stores_its_new_state(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.orders.add(an_order("ord_1"))
+        await uow.commit()
+    async with uow:
+        order = await uow.orders.get("ord_1", for_update=True)
+        assert order is not None
+        authorized = order.authorize(T0 + timedelta(minutes=5), payment_intent_id="pi_1")
+        await uow.orders.save(authorized)
+        await uow.commit()
+
+    async with uow:
+        stored = await uow.orders.get("ord_1")
+    assert stored == authorized
+    assert stored is not None and stored.status is OrderStatus.AUTHORIZED
+    assert stored.payment_intent_id == "pi_1"
+    assert stored.authorized_at == T0 + timedelta(minutes=5)
+
+
+async def test_a_users_orders_are_listed_newest_first_without_anyone_elses(uow: UnitOfWork) -> None:
+    async with uow:
+        for order in (
+            an_order("ord_old", minutes=1),
+            an_order("ord_new", minutes=3),
+            an_order("ord_mid", minutes=2),
+            an_order("ord_theirs", "user_2", minutes=4),
+        ):
+            await uow.orders.add(order)
+        await uow.commit()
+
+    async with uow:
+        assert [o.id for o in await uow.orders.list_for_user("user_1")] == ["ord_new", "ord_mid", "ord_old"]
+        assert [o.id for o in await uow.orders.list_for_user("user_2")] == ["ord_theirs"]
+        assert list(await uow.orders.list_for_user("nobody")) == []
+
+
+async def test_orders_by_status_are_listed_oldest_first(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.orders.add(an_order("ord_b", "user_2", minutes=2, status=OrderStatus.AUTHORIZED))
+        await uow.orders.add(an_order("ord_a", minutes=1, status=OrderStatus.AUTHORIZED))
+        await uow.orders.add(an_order("ord_c", minutes=3, status=OrderStatus.AUTHORIZED))
+        await uow.orders.add(an_order("ord_pending", minutes=0))
+        await uow.commit()
+
+    async with uow:
+        assert [o.id for o in await uow.orders.list_by_status(OrderStatus.AUTHORIZED)] == ["ord_a", "ord_b", "ord_c"]
+        assert [o.id for o in await uow.orders.list_by_status(OrderStatus.PENDING)] == ["ord_pending"]
+        assert list(await uow.orders.list_by_status(OrderStatus.CAPTURED)) == []
+
+
+# --- subscriptions -------------------------------------------------------------------------------
+
+
+async def test_saving_a_subscription_twice_replaces_it(uow: UnitOfWork) -> None:
+    first = a_subscription("sub_1", SubscriptionStatus.ACTIVE, period_end_days=30)
+    second = a_subscription("sub_1", SubscriptionStatus.PAST_DUE, period_end_days=60)
+    async with uow:
+        await uow.subscriptions.save(first)
+        await uow.commit()
+    async with uow:
+        await uow.subscriptions.save(second)
+        await uow.commit()
+
+    async with uow:
+        assert await uow.subscriptions.get("sub_1", for_update=True) == second
+        assert await uow.subscriptions.current_for_user("user_1") == second
+        assert await uow.subscriptions.get("sub_missing") is None
+
+
+async def test_the_current_subscription_is_a_live_one_over_a_newer_canceled_one(uow: UnitOfWork) -> None:
+    live = a_subscription("sub_live", SubscriptionStatus.TRIALING, period_end_days=10)
+    async with uow:
+        await uow.subscriptions.save(a_subscription("sub_canceled", SubscriptionStatus.CANCELED, period_end_days=90))
+        await uow.subscriptions.save(live)
+        await uow.subscriptions.save(
+            a_subscription("sub_other", SubscriptionStatus.ACTIVE, period_end_days=99, user_id="user_2")
+        )
+        await uow.commit()
+
+    async with uow:
+        assert await uow.subscriptions.current_for_user("user_1") == live
+
+
+async def test_without_a_live_subscription_the_most_recently_ended_one_is_current(uow: UnitOfWork) -> None:
+    newest = a_subscription("sub_new", SubscriptionStatus.CANCELED, period_end_days=40)
+    async with uow:
+        await uow.subscriptions.save(a_subscription("sub_old", SubscriptionStatus.CANCELED, period_end_days=20))
+        await uow.subscriptions.save(newest)
+        await uow.subscriptions.save(
+            a_subscription("sub_mid", SubscriptionStatus.INCOMPLETE_EXPIRED, period_end_days=30)
+        )
+        await uow.commit()
+
+    async with uow:
+        assert await uow.subscriptions.current_for_user("user_1") == newest
+        assert await uow.subscriptions.current_for_user("nobody") is None
+
+
+# --- webhook events ------------------------------------------------------------------------------
+
+
+async def test_an_event_is_stored_once_per_id(uow: UnitOfWork) -> None:
+    event = an_event("evt_1")
+    async with uow:
+        assert await uow.events.add_if_absent(event) is True
+        await uow.commit()
+    async with uow:
+        assert await uow.events.add_if_absent(an_event("evt_1", status=EventStatus.FAILED)) is False
+        await uow.commit()
+
+    async with uow:
+        assert await uow.events.get("evt_1") == event
+        assert await uow.events.get("evt_missing") is None
+
+
+async def test_saving_an_event_records_its_status_attempts_and_error(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.events.add_if_absent(an_event("evt_1"))
+        await uow.commit()
+    async with uow:
+        stored = await uow.events.get("evt_1", for_update=True)
+        assert stored is not None
+        await uow.events.save(stored.failed("StorageUnavailable: boom"))
+        await uow.commit()
+    async with uow:
+        failed = await uow.events.get("evt_1")
+        assert failed is not None
+        assert (failed.status, failed.attempts, failed.last_error) == (
+            EventStatus.FAILED,
+            1,
+            "StorageUnavailable: boom",
+        )
+        await uow.events.save(failed.processed(T0 + timedelta(hours=1)))
+        await uow.commit()
+
+    async with uow:
+        processed = await uow.events.get("evt_1")
+    assert processed is not None
+    assert (processed.status, processed.attempts, processed.last_error) == (EventStatus.PROCESSED, 2, None)
+    assert processed.processed_at == T0 + timedelta(hours=1)
+
+
+async def test_events_by_status_are_listed_most_recently_received_first(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.events.add_if_absent(an_event("evt_old", minutes=1, status=EventStatus.FAILED))
+        await uow.events.add_if_absent(an_event("evt_new", minutes=3, status=EventStatus.FAILED))
+        await uow.events.add_if_absent(an_event("evt_mid", minutes=2, status=EventStatus.FAILED))
+        await uow.events.add_if_absent(an_event("evt_done", minutes=4, status=EventStatus.PROCESSED))
+        await uow.commit()
+
+    async with uow:
+        assert [e.id for e in await uow.events.list_by_status(EventStatus.FAILED)] == ["evt_new", "evt_mid", "evt_old"]
+        assert [e.id for e in await uow.events.list_by_status(EventStatus.FAILED, limit=2)] == ["evt_new", "evt_mid"]
+        assert [e.id for e in await uow.events.list_by_status(EventStatus.PROCESSED)] == ["evt_done"]
+
+
+# --- effects (outbox) ----------------------------------------------------------------------------
+
+
+async def _claim(uow: UnitOfWork, key: str, now: datetime, lease_seconds: int = 60) -> Effect | None:
+    async with uow:
+        claimed = await uow.effects.claim(key, now=now, lease_seconds=lease_seconds)
+        await uow.commit()
+    return claimed
+
+
+async def test_an_effect_is_recorded_once_per_key(uow: UnitOfWork) -> None:
+    async with uow:
+        assert await uow.effects.add_if_absent(an_effect("confirm:ord_1")) is True
+        await uow.commit()
+    async with uow:
+        assert await uow.effects.add_if_absent(an_effect("confirm:ord_1", minutes=5)) is False
+        await uow.commit()
+
+    async with uow:
+        assert list(await uow.effects.list_pending(now=T0)) == [an_effect("confirm:ord_1")]
+
+
+async def test_a_claimed_effect_cannot_be_claimed_again_until_its_lease_expires(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.commit()
+
+    first = await _claim(uow, "confirm:ord_1", T0, lease_seconds=60)
+    assert first is not None
+    assert (first.key, first.attempts, first.payload) == ("confirm:ord_1", 1, {"order_id": "confirm:ord_1"})
+    assert await _claim(uow, "confirm:ord_1", T0 + timedelta(seconds=30)) is None
+    again = await _claim(uow, "confirm:ord_1", T0 + timedelta(seconds=61))
+    assert again is not None and again.attempts == 2
+
+
+async def test_a_released_effect_can_be_claimed_again_and_keeps_the_error(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.commit()
+    assert await _claim(uow, "confirm:ord_1", T0) is not None
+    async with uow:
+        await uow.effects.release("confirm:ord_1", error="SMTP said no")
+        await uow.commit()
+
+    async with uow:
+        assert [(e.key, e.last_error) for e in await uow.effects.list_pending(now=T0)] == [
+            ("confirm:ord_1", "SMTP said no")
+        ]
+    retry = await _claim(uow, "confirm:ord_1", T0)
+    assert retry is not None and retry.attempts == 2
+
+
+async def test_a_completed_effect_is_neither_pending_nor_claimable(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.commit()
+    assert await _claim(uow, "confirm:ord_1", T0) is not None
+    async with uow:
+        await uow.effects.complete("confirm:ord_1", now=T0 + timedelta(seconds=1))
+        await uow.commit()
+
+    later = T0 + timedelta(days=1)
+    assert await _claim(uow, "confirm:ord_1", later) is None
+    async with uow:
+        assert list(await uow.effects.list_pending(now=later)) == []
+        assert await uow.effects.claim("confirm:unknown", now=later, lease_seconds=60) is None
+
+
+async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: UnitOfWork) -> None:
+    async with uow:
+        for key, minutes in (("e_new", 3), ("e_old", 1), ("e_leased", 0), ("e_done", 2)):
+            await uow.effects.add_if_absent(an_effect(key, minutes=minutes))
+        await uow.commit()
+    assert await _claim(uow, "e_leased", T0, lease_seconds=60) is not None
+    assert await _claim(uow, "e_done", T0) is not None
+    async with uow:
+        await uow.effects.complete("e_done", now=T0)
+        await uow.commit()
+
+    async with uow:
+        assert [e.key for e in await uow.effects.list_pending(now=T0 + timedelta(seconds=10))] == ["e_old", "e_new"]
+        assert [e.key for e in await uow.effects.list_pending(now=T0 + timedelta(seconds=10), limit=1)] == ["e_old"]
+        after_lease = await uow.effects.list_pending(now=T0 + timedelta(seconds=61))
+        assert [e.key for e in after_lease] == ["e_leased", "e_old", "e_new"]
+
+
+# --- real databases only -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("sqlite+aiosqlite:////nonexistent-dir/for/sure/billing.db", id="sqlite"),
+        pytest.param("postgresql+asyncpg://postgres@127.0.0.1:9/billing", id="postgres"),
+    ],
+)
+async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> None:
+    engine = create_engine(url)
+    uow = SqlAlchemyUnitOfWork(session_factory(engine), ManualClock())
+    try:
+        with pytest.raises(StorageUnavailable):
+            async with uow:
+                await uow.customers.get("user_1")
+        assert await uow.ping() is False
+    finally:
+        await engine.dispose()
+
+
+# --- PostgreSQL only: real concurrency -----------------------------------------------------------
+
+
+async def _wait_until_a_session_waits_for_a_lock(url: str) -> None:
+    """Bounded poll of pg_stat_activity: returns once another session of this database is blocked."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            for _ in range(200):
+                waiting = await conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                if waiting:
+                    return
+                await asyncio.sleep(0.025)
+        raise AssertionError("no session ever waited for the row lock")
+    finally:
+        await engine.dispose()
+
+
+async def test_on_postgres_reading_a_customer_for_update_serialises_two_transactions(
+    migrated_postgres_url: str,
+) -> None:
+    url = migrated_postgres_url
+    engines = [create_engine(url), create_engine(url)]
+    first, second = (SqlAlchemyUnitOfWork(session_factory(e), ManualClock()) for e in engines)
+    try:
+        async with first:
+            await first.customers.add_if_absent(Customer("user_1"))
+            await first.commit()
+
+        seen_by_second: list[str | None] = []
+        locked, release = asyncio.Event(), asyncio.Event()
+
+        async def hold_then_link() -> None:
+            async with first:
+                customer = await first.customers.get("user_1", for_update=True)
+                assert customer is not None and customer.stripe_customer_id is None
+                locked.set()
+                await release.wait()  # keep the row locked while the second transaction asks for it
+                await first.customers.save(customer.with_stripe_customer("cus_first"))
+                await first.commit()
+
+        async def link_unless_linked() -> None:
+            async with second:
+                customer = await second.customers.get("user_1", for_update=True)
+                assert customer is not None
+                seen_by_second.append(customer.stripe_customer_id)
+                if customer.stripe_customer_id is None:
+                    await second.customers.save(customer.with_stripe_customer("cus_second"))
+                await second.commit()
+
+        holder = asyncio.create_task(hold_then_link())
+        await asyncio.wait_for(locked.wait(), timeout=10)
+        contender = asyncio.create_task(link_unless_linked())
+        await _wait_until_a_session_waits_for_a_lock(url)
+        assert not contender.done()
+        release.set()
+        await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
+
+        assert seen_by_second == ["cus_first"]
+        async with first:
+            assert await first.customers.get("user_1") == Customer("user_1", stripe_customer_id="cus_first")
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated_postgres_url: str) -> None:
+    engine = create_engine(migrated_postgres_url)
+    sessions = session_factory(engine)
+    try:
+        setup = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        async with setup:
+            await setup.effects.add_if_absent(an_effect("confirm:ord_1"))
+            await setup.commit()
+
+        barrier = asyncio.Barrier(20)
+
+        async def claim() -> Effect | None:
+            uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
+            async with uow:
+                await uow.session.execute(text("SELECT 1"))  # hold a connection before the race
+                await barrier.wait()
+                claimed = await uow.effects.claim("confirm:ord_1", now=T0, lease_seconds=60)
+                await uow.commit()
+            return claimed
+
+        results = await asyncio.wait_for(asyncio.gather(*(claim() for _ in range(20))), timeout=30)
+
+        winners = [r for r in results if r is not None]
+        assert len(winners) == 1
+        assert winners[0].attempts == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once(migrated_postgres_url: str) -> None:
+    engine = create_engine(migrated_postgres_url)
+    sessions = session_factory(engine)
+    try:
+        barrier = asyncio.Barrier(10)
+
+        async def store() -> bool:
+            uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
+            async with uow:
+                await uow.session.execute(text("SELECT 1"))
+                await barrier.wait()
+                inserted = await uow.events.add_if_absent(an_event("evt_dup"))
+                await uow.commit()
+            return inserted
+
+        results = await asyncio.wait_for(asyncio.gather(*(store() for _ in range(10))), timeout=30)
+
+        assert sorted(results) == [False] * 9 + [True]
+        check = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        async with check:
+            assert [e.id for e in await check.events.list_by_status(EventStatus.RECEIVED)] == ["evt_dup"]
+    finally:
+        await engine.dispose()
