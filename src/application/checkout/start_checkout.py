@@ -88,7 +88,9 @@ class StartCheckout:
         if price.unit_amount is None:
             raise ValidationFailed("This price has no fixed amount.")
         customer_id = await self._customers.execute(command.user_id)
-        order_id = f"ord_{uuid.uuid4().hex}"
+        # A client retry (same idempotency key) must send Stripe the very same parameters, or Stripe
+        # refuses the reused key: the order id is derived from that key, not drawn afresh.
+        order_id = f"ord_{_order_seed(command).hex}"
         metadata = {"user_id": command.user_id, "order_id": order_id}
         # Stripe first, then the order: a failure in between leaves an unused session that expires
         # on its own (and whose webhooks name an unknown order, which we acknowledge and ignore),
@@ -147,3 +149,9 @@ class StartCheckout:
         if command.idempotency_key:
             return f"checkout:{command.user_id}:{command.idempotency_key}"
         return f"checkout:{fallback}"
+
+
+def _order_seed(command: StartCheckoutCommand) -> uuid.UUID:
+    if command.idempotency_key:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"checkout:{command.user_id}:{command.idempotency_key}")
+    return uuid.uuid4()
