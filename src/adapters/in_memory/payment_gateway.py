@@ -1,12 +1,15 @@
 """In-memory `PaymentGateway`: a small, stateful Stripe stand-in for use-case tests.
 
-It keeps Stripe's idempotency semantics (same key → first result), counts calls per operation,
-and can be told to fail (`fail_next`) to test "Stripe down" paths. Tests arrange Stripe-side
-state through `add_price`, `add_subscription`, `authorize`, … the way the Dashboard would.
+It keeps Stripe's idempotency semantics (same key and parameters → first result; same key with
+other parameters → refused), yields to the event loop on every call as network I/O would, counts
+calls per operation, and can be told to fail (`fail_next`) to test "Stripe down" paths. Tests
+arrange Stripe-side state through `add_price`, `add_product`, `add_subscription`, `authorize`, …
+the way the Dashboard would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -38,13 +41,22 @@ class InMemoryPaymentGateway:
         self.portal_sessions: list[tuple[str, str]] = []
         self.calls: Counter[str] = Counter()
         self._failures: dict[str, list[Exception]] = {}
-        self._idempotent: dict[tuple[str, str], Any] = {}
+        self._idempotent: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._archived: set[str] = set()
         self._ids = itertools.count(1)
 
     # --- arranging Stripe-side state -------------------------------------------------------
     def add_price(self, price: Price) -> Price:
         self.prices[price.id] = price
         return price
+
+    def add_product(self, product: CatalogProduct) -> CatalogProduct:
+        self.products.append(product)
+        return product
+
+    def archive(self, object_id: str) -> None:
+        """Deactivate a product or a catalog price: `list_products` leaves it out from now on."""
+        self._archived.add(object_id)
 
     def add_subscription(self, state: SubscriptionState) -> SubscriptionState:
         self.subscriptions[state.id] = state
@@ -70,8 +82,9 @@ class InMemoryPaymentGateway:
         self._failures.setdefault(operation, []).extend([err] * times)
 
     # --- the port --------------------------------------------------------------------------
-    def _enter(self, operation: str) -> None:
+    async def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
+        await asyncio.sleep(0)  # a real call is I/O: let concurrent callers interleave here
         pending = self._failures.get(operation)
         if pending:
             raise pending.pop(0)
@@ -79,28 +92,41 @@ class InMemoryPaymentGateway:
     def _id(self, prefix: str) -> str:
         return f"{prefix}_fake{next(self._ids):06d}"
 
-    def _replay(self, operation: str, key: str) -> Any:
-        return self._idempotent.get((operation, key))
+    def _replay(self, operation: str, key: str, params: Any) -> Any:
+        """The first result for this key, or None; Stripe refuses a key reused with other params."""
+        found = self._idempotent.get((operation, key))
+        if found is None:
+            return None
+        first_params, result = found
+        if first_params != params:
+            raise PaymentProviderRejected("The payment provider refused the request.")
+        return result
+
+    def _remember(self, operation: str, key: str, params: Any, result: Any) -> None:
+        self._idempotent[(operation, key)] = (params, result)
 
     async def create_customer(self, *, user_id: str, email: str | None, idempotency_key: str) -> str:
-        self._enter("create_customer")
-        if (found := self._replay("create_customer", idempotency_key)) is not None:
+        await self._enter("create_customer")
+        params = {"user_id": user_id, "email": email}
+        if (found := self._replay("create_customer", idempotency_key, params)) is not None:
             return str(found)
         customer_id = self._id("cus")
-        self.customers[customer_id] = {"user_id": user_id, "email": email}
-        self._idempotent[("create_customer", idempotency_key)] = customer_id
+        self.customers[customer_id] = params
+        self._remember("create_customer", idempotency_key, params, customer_id)
         return customer_id
 
     async def get_price(self, price_id: str) -> Price | None:
-        self._enter("get_price")
+        await self._enter("get_price")
         return self.prices.get(price_id)
 
     async def create_checkout_session(
         self, request: CheckoutSessionRequest, *, idempotency_key: str
     ) -> CheckoutSession:
-        self._enter("create_checkout_session")
-        if (found := self._replay("create_checkout_session", idempotency_key)) is not None:
+        await self._enter("create_checkout_session")
+        if (found := self._replay("create_checkout_session", idempotency_key, request)) is not None:
             return found  # type: ignore[no-any-return]
+        if any(line.price_id not in self.prices for line in request.lines):
+            raise PaymentProviderRejected("The payment provider refused the request.")
         total = sum((self.prices[line.price_id].unit_amount or 0) * line.quantity for line in request.lines)
         first = self.prices[request.lines[0].price_id]
         session_id = self._id("cs")
@@ -117,29 +143,31 @@ class InMemoryPaymentGateway:
             metadata=dict(request.metadata),
         )
         self.sessions[session_id] = session
-        self._idempotent[("create_checkout_session", idempotency_key)] = session
+        self._remember("create_checkout_session", idempotency_key, request, session)
         self.last_session_request = request
         return session
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
-        self._enter("get_checkout_session")
+        await self._enter("get_checkout_session")
         return self.sessions.get(session_id)
 
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
     ) -> None:
-        self._enter("set_checkout_session_metadata")
-        session = self.sessions[session_id]
+        await self._enter("set_checkout_session_metadata")
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise PaymentProviderRejected("The payment provider refused the request.")
         self.sessions[session_id] = replace(session, metadata={**session.metadata, **metadata})
 
     async def get_payment_intent(self, payment_intent_id: str) -> PaymentIntent | None:
-        self._enter("get_payment_intent")
+        await self._enter("get_payment_intent")
         return self.intents.get(payment_intent_id)
 
     async def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> PaymentIntent:
-        self._enter("capture_payment_intent")
-        intent = self.intents[payment_intent_id]
-        if intent.status not in ("requires_capture", "succeeded"):
+        await self._enter("capture_payment_intent")
+        intent = self.intents.get(payment_intent_id)
+        if intent is None or intent.status not in ("requires_capture", "succeeded"):
             raise PaymentProviderRejected("The payment provider refused the request.")
         captured = replace(intent, status="succeeded", amount_capturable=0, amount_received=intent.amount)
         self.intents[payment_intent_id] = captured
@@ -148,29 +176,33 @@ class InMemoryPaymentGateway:
     async def cancel_payment_intent(
         self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
     ) -> PaymentIntent:
-        self._enter("cancel_payment_intent")
-        intent = self.intents[payment_intent_id]
-        if intent.status not in ("requires_capture", "canceled"):
+        await self._enter("cancel_payment_intent")
+        intent = self.intents.get(payment_intent_id)
+        if intent is None or intent.status not in ("requires_capture", "canceled"):
             raise PaymentProviderRejected("The payment provider refused the request.")
         canceled = replace(intent, status="canceled", amount_capturable=0, cancellation_reason=reason)
         self.intents[payment_intent_id] = canceled
         return canceled
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
-        self._enter("get_subscription")
+        await self._enter("get_subscription")
         return self.subscriptions.get(subscription_id)
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
-        self._enter("create_portal_session")
+        await self._enter("create_portal_session")
         self.portal_sessions.append((customer_id, return_url))
         return f"https://billing.example/portal/{customer_id}"
 
     async def list_products(self) -> Sequence[CatalogProduct]:
-        self._enter("list_products")
-        return list(self.products)
+        await self._enter("list_products")
+        return [
+            replace(product, prices=[p for p in product.prices if p.id not in self._archived])
+            for product in self.products
+            if product.id not in self._archived
+        ]
 
     async def list_coupons(self) -> Sequence[CatalogCoupon]:
-        self._enter("list_coupons")
+        await self._enter("list_coupons")
         return list(self.coupons)
 
 
