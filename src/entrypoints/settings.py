@@ -172,23 +172,33 @@ def _csv(value: str) -> tuple[str, ...]:
 
 
 def _database_url(value: str) -> str:
+    # A Secret (still a str): a PostgreSQL URL usually carries the database password.
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
-        return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        return Secret("postgresql+asyncpg://" + value.split("://", 1)[1])
     if scheme in ("sqlite", "sqlite+aiosqlite"):
-        return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        return Secret("sqlite+aiosqlite://" + value.split("://", 1)[1])
     raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
 
 
 def _redis_url(value: str) -> Secret:
-    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+    # urlsplit's own errors quote the netloc, password included: never pass them on.
+    try:
+        ok = urlsplit(value).scheme in ("redis", "rediss", "unix")
+    except ValueError:
+        ok = False
+    if not ok:
         raise ValueError("must be a redis://, rediss:// or unix:// URL")
     return Secret(value)
 
 
 def _smtp_url(value: str) -> Secret:
-    parts = urlsplit(value)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("smtp", "smtps") and bool(parts.hostname)
+    except ValueError:  # its message quotes the netloc, password included
+        ok = False
+    if not ok:
         raise ValueError("must be smtp://user:pass@host:port or smtps://…")
     return Secret(value)
 
