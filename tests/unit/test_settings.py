@@ -1,0 +1,208 @@
+"""Settings (contract §2): defaults, one-line errors that name the variable and never show a
+secret, `.env` under the environment, and the few rewrites the service does for the user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+SECRET = "s3cr3t-VALUE-never-shown"
+
+
+def settings_from(env: dict[str, str]) -> Settings:
+    return load_settings(env, env_file=None)
+
+
+DEFAULTS: list[tuple[str, Any]] = [
+    ("host", "127.0.0.1"),
+    ("port", 8000),
+    ("app_url", "http://localhost:8000"),
+    ("checkout_success_url", "http://localhost:8000/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
+    ("checkout_cancel_url", "http://localhost:8000/#pricing"),
+    ("portal_return_url", "http://localhost:8000/"),
+    ("database_url", "sqlite+aiosqlite:///./var/app.db"),
+    ("redis_url", None),
+    ("stripe.secret_key", None),
+    ("stripe.publishable_key", None),
+    ("stripe.webhook_secrets", ()),
+    ("stripe.api_base", None),
+    ("stripe.webhook_tolerance", 300),
+    ("stripe.automatic_tax", True),
+    ("order_capture", "manual"),
+    ("clerk.jwt_key", None),
+    ("clerk.jwks_url", None),
+    ("clerk.authorized_parties", ()),
+    ("clerk.secret_key", None),
+    ("smtp_url", None),
+    ("email_from", "Billing <billing@localhost>"),
+    ("rate_limit_checkout", "5/10 seconds"),
+    ("display_locale", "en_US"),
+    ("log_level", "INFO"),
+    ("log_format", "console"),
+]
+
+
+def _field(settings: Settings, path: str) -> Any:
+    value: Any = settings
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+@pytest.mark.parametrize(("field", "expected"), DEFAULTS, ids=[f for f, _ in DEFAULTS])
+def test_with_no_configuration_every_setting_has_the_contract_default(field: str, expected: Any) -> None:
+    assert _field(settings_from({}), field) == expected
+
+
+def test_with_no_stripe_key_the_service_runs_in_sandbox_mode() -> None:
+    assert settings_from({}).sandbox_mode is True
+    assert settings_from({"STRIPE_SECRET_KEY": "sk_test_123"}).sandbox_mode is False
+
+
+def test_redirect_urls_default_to_the_app_url_without_a_doubled_slash() -> None:
+    settings = settings_from({"APP_URL": "https://shop.example.com/"})
+
+    assert settings.app_url == "https://shop.example.com"
+    assert settings.checkout_success_url == "https://shop.example.com/checkout/success?session_id={CHECKOUT_SESSION_ID}"
+    assert settings.checkout_cancel_url == "https://shop.example.com/#pricing"
+    assert settings.portal_return_url == "https://shop.example.com/"
+
+
+VALID: list[tuple[str, str, str, Any]] = [
+    ("PORT", "9001", "port", 9001),
+    ("STRIPE_WEBHOOK_TOLERANCE", "60", "stripe.webhook_tolerance", 60),
+    ("STRIPE_AUTOMATIC_TAX", "false", "stripe.automatic_tax", False),
+    ("STRIPE_AUTOMATIC_TAX", "0", "stripe.automatic_tax", False),
+    ("STRIPE_API_BASE", "http://127.0.0.1:12111/", "stripe.api_base", "http://127.0.0.1:12111"),
+    ("ORDER_CAPTURE", "auto", "order_capture", "auto"),
+    ("LOG_LEVEL", "debug", "log_level", "DEBUG"),
+    ("LOG_FORMAT", "json", "log_format", "json"),
+    ("CLERK_AUTHORIZED_PARTIES", "https://a.example, https://b.example/", "clerk.authorized_parties",
+     ("https://a.example", "https://b.example")),
+    ("DATABASE_URL", "postgresql://app:pw@db:5432/billing", "database_url", "postgresql+asyncpg://app:pw@db:5432/billing"),
+    ("DATABASE_URL", "postgres://app@db/billing", "database_url", "postgresql+asyncpg://app@db/billing"),
+    ("DATABASE_URL", "sqlite:///./data/x.db", "database_url", "sqlite+aiosqlite:///./data/x.db"),
+    ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", "100 per minute"),
+    ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "raw", "field", "expected"), VALID, ids=[f"{n}={r}" for n, r, _, _ in VALID])
+def test_a_valid_value_is_read_and_normalised(name: str, raw: str, field: str, expected: Any) -> None:
+    assert _field(settings_from({name: raw}), field) == expected
+
+
+def test_several_comma_separated_webhook_secrets_are_all_kept_in_order() -> None:
+    settings = settings_from({"STRIPE_WEBHOOK_SECRET": "whsec_new, whsec_old,"})
+
+    assert settings.stripe.webhook_secrets == ("whsec_new", "whsec_old")
+
+
+INVALID: list[tuple[str, str]] = [
+    ("PORT", "eighty"),
+    ("PORT", "0"),
+    ("PORT", "70000"),
+    ("APP_URL", "localhost:8000"),
+    ("CHECKOUT_SUCCESS_URL", "/checkout/success"),
+    ("CHECKOUT_CANCEL_URL", "ftp://example.com/"),
+    ("PORTAL_RETURN_URL", "javascript:alert(1)"),
+    ("DATABASE_URL", "nonsense://x"),
+    ("DATABASE_URL", f"mysql://app:{SECRET}@db/billing"),
+    ("REDIS_URL", f"http://:{SECRET}@cache:6379/0"),
+    ("REDIS_URL", f"redis://:{SECRET}@[cache:6379/0"),
+    ("REDIS_URL", f"redis://:{SECRET}\u2100@cache:6379/0"),
+    ("STRIPE_SECRET_KEY", f"pk_test_{SECRET}"),
+    ("STRIPE_PUBLISHABLE_KEY", f"sk_test_{SECRET}"),
+    ("STRIPE_WEBHOOK_SECRET", f"whsec_ok,{SECRET}"),
+    ("STRIPE_API_BASE", "api.stripe.com"),
+    ("STRIPE_WEBHOOK_TOLERANCE", "-5"),
+    ("STRIPE_WEBHOOK_TOLERANCE", "0"),
+    ("STRIPE_AUTOMATIC_TAX", "maybe"),
+    ("ORDER_CAPTURE", "sometimes"),
+    ("CLERK_JWT_KEY", "not a key"),
+    ("CLERK_JWKS_URL", "file:///etc/jwks.json"),
+    ("SMTP_URL", f"http://user:{SECRET}@mail:25"),
+    ("SMTP_URL", f"smtp://user:{SECRET}@"),
+    ("SMTP_URL", f"smtp://user:{SECRET}@[mail:25"),
+    ("SMTP_URL", f"smtp://user:{SECRET}\u2100@mail:25"),
+    ("SMTP_URL", f"smtp://user:{SECRET}@[fe80::zz]:25"),
+    ("EMAIL_FROM", "billing"),
+    ("RATE_LIMIT_CHECKOUT", "lots"),
+    ("DISPLAY_LOCALE", "xx_NOWHERE"),
+    ("LOG_LEVEL", "LOUD"),
+    ("LOG_FORMAT", "xml"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw"), INVALID, ids=[f"{n}={r}" for n, r in INVALID])
+def test_an_invalid_value_is_one_line_naming_the_variable_without_any_secret(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_from({"STRIPE_SECRET_KEY": f"sk_test_{SECRET}", name: raw})
+
+    message = str(caught.value)
+    assert message.startswith(f"{name}: ")
+    assert len(message) > len(name) + 5  # says what is wrong
+    assert "\n" not in message
+    assert SECRET not in message
+    assert SECRET not in repr(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no chained traceback
+
+
+def test_a_dotenv_file_is_read_and_the_environment_overrides_it(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# local configuration\n"
+        "PORT=9100\n"
+        'EMAIL_FROM="Shop <shop@example.com>"\n'
+        "ORDER_CAPTURE=auto\n"
+        "STRIPE_WEBHOOK_SECRET=whsec_from_file\n"
+    )
+
+    settings = load_settings({"PORT": "9200", "STRIPE_WEBHOOK_SECRET": "whsec_from_env"}, env_file=env_file)
+
+    assert settings.port == 9200
+    assert settings.stripe.webhook_secrets == ("whsec_from_env",)
+    assert settings.email_from == "Shop <shop@example.com>"
+    assert settings.order_capture == "auto"
+
+
+def test_the_dotenv_file_of_the_working_directory_is_read_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("LOG_FORMAT=json\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert load_settings({}).log_format == "json"
+
+
+def test_an_invalid_value_in_the_dotenv_file_names_the_variable(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("STRIPE_WEBHOOK_TOLERANCE=soon\n")
+
+    with pytest.raises(SettingsError, match=r"^STRIPE_WEBHOOK_TOLERANCE: "):
+        load_settings({}, env_file=env_file)
+
+
+def test_the_settings_repr_hides_every_secret() -> None:
+    settings = settings_from(
+        {
+            "STRIPE_SECRET_KEY": f"sk_live_{SECRET}1",
+            "STRIPE_WEBHOOK_SECRET": f"whsec_{SECRET}2,whsec_{SECRET}3",
+            "CLERK_SECRET_KEY": f"sk_clerk_{SECRET}4",
+            "SMTP_URL": f"smtps://mailer:{SECRET}5@mail.example.com:465",
+            "REDIS_URL": f"redis://:{SECRET}6@cache:6379/0",
+            "DATABASE_URL": f"postgresql://app:{SECRET}7@db:5432/billing",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_visible",
+        }
+    )
+
+    shown = repr(settings)
+
+    assert SECRET not in shown
+    assert "pk_live_visible" in shown  # not a secret, and proof the repr shows the tree
+    assert settings.stripe.secret_key == f"sk_live_{SECRET}1"  # the value itself is still usable
+    assert str(settings.smtp_url) == f"smtps://mailer:{SECRET}5@mail.example.com:465"
