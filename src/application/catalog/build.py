@@ -21,9 +21,17 @@ def limits_from(metadata: Mapping[str, str]) -> dict[str, int | None]:
         text = value.strip().lower()
         if text == "unlimited":
             limits[key[len(LIMIT_PREFIX) :]] = None
-        elif text.lstrip("-").isdigit():
-            limits[key[len(LIMIT_PREFIX) :]] = int(text)
+        elif (number := _integer(text)) is not None:
+            limits[key[len(LIMIT_PREFIX) :]] = number
     return limits
+
+
+def _integer(text: str) -> int | None:
+    """Merchant-typed metadata: `str.isdigit` accepts "²" and "--5", which `int()` refuses."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _price(price: CatalogPrice, money: MoneyFormatter) -> PriceView:
@@ -35,8 +43,8 @@ def _price(price: CatalogPrice, money: MoneyFormatter) -> PriceView:
 
 
 def _order_key(product: ProductView, metadata: Mapping[str, str]) -> tuple[int, int, str]:
-    raw = metadata.get("order", "").strip()
-    order = int(raw) if raw.lstrip("-").isdigit() else 1_000_000
+    order = _integer(metadata.get("order", ""))
+    order = 1_000_000 if order is None else order
     lowest = min((p.unit_amount for p in product.prices if p.unit_amount is not None), default=2**62)
     return order, lowest, product.name
 
