@@ -31,7 +31,13 @@ class Forbidden(ApplicationError):
 
 
 class ValidationFailed(ApplicationError):
+    """`errors`: one `{"message", "key"}` per problem; `key` names the offending field when known."""
+
     title = "Invalid request"
+
+    def __init__(self, detail: str, errors: list[dict[str, str | None]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors if errors is not None else [{"message": detail, "key": None}]
 
 
 class RateLimited(ApplicationError):

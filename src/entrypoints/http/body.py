@@ -28,4 +28,7 @@ async def decode_body(request: Request[Any, Any, Any], kind: type[T], *, optiona
             raw = b"{}"
         return msgspec.json.decode(raw, type=kind)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValidationFailed(f"Invalid body: {exc}") from None
+        message, _, path = str(exc).partition(" - at `$.")
+        raise ValidationFailed(
+            f"Invalid body: {exc}", [{"message": message, "key": path.rstrip("`") or None}]
+        ) from None

@@ -63,7 +63,8 @@ def application_error_handler(request: Request[Any, Any, Any], exc: Exception) -
     title = exc.title if isinstance(exc, e.ApplicationError) else None
     detail = exc.detail if isinstance(exc, e.ApplicationError) else str(exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, e.RateLimited) else None
-    return problem(status, detail, title=title, headers=headers)
+    extra = {"errors": exc.errors} if isinstance(exc, e.ValidationFailed) else {}
+    return problem(status, detail, title=title, headers=headers, **extra)
 
 
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
