@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import stripe
 from dishka import Provider, Scope, provide
 from litestar.testing import AsyncTestClient
 
@@ -35,6 +36,17 @@ from tests.support.tokens import TokenMinter
 
 PROBLEM_JSON = "application/problem+json"
 WEBHOOK_PATH = "/api/webhooks/stripe"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """An RFC 9457 problem body with the given status (contract §4)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert "Traceback" not in response.text
+    return dict(body)
 
 
 def stripe_env(sb: Sandbox, stripe_url: str, minter: TokenMinter, database_url: str, **extra: str) -> dict[str, str]:
@@ -106,6 +118,11 @@ class Stack:
     def product(self, name: str) -> dict[str, Any]:
         return next(p for p in self.sb.state.store.all("product") if p["name"] == name)
 
+    @property
+    def stripe(self) -> stripe.StripeClient:
+        """The official SDK on the sandbox, for arranging Stripe-side state as a merchant would."""
+        return stripe.StripeClient(self.sb.secret_key, base_addresses={"api": self.stripe_url}, max_network_retries=0)
+
     def calls(self, method: str, path: str) -> list[LoggedRequest]:
         return self.sb.requests.matching(method, path)
 
@@ -162,6 +179,14 @@ class Stack:
 
 
 StackFactory = Callable[..., Awaitable[Stack]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """Both databases the service supports, for the tests where locking and types matter."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return migrated(str(request.getfixturevalue("postgres_url")))
 
 
 async def rows(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -224,9 +249,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def make_stack(
-    sandbox: tuple[Sandbox, str], minter: TokenMinter, sqlite_url: str
-) -> AsyncIterator[StackFactory]:
+async def make_stack(sandbox: tuple[Sandbox, str], minter: TokenMinter, sqlite_url: str) -> AsyncIterator[StackFactory]:
     """Build the app with extra settings (`RATE_LIMIT_CHECKOUT="…"`, `database_url=…`, providers=[…])."""
     sb, stripe_url = sandbox
     async with contextlib.AsyncExitStack() as stack:

@@ -7,31 +7,11 @@ import time
 import jwt
 import pytest
 
-from tests.integration.http_support import (  # noqa: F401  (fixtures)
-    PROBLEM_JSON,
-    Stack,
-    StackFactory,
-    make_stack,
-    minter,
-    rows,
-    sandbox,
-    sandbox_server,
-    sqlite_template,
-    sqlite_url,
-    stack,
-)
+from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
+from tests.integration.http_support import Stack, StackFactory, assert_problem, rows
 from tests.support.tokens import TokenMinter
 
 BILLING = "/api/me/billing"
-
-
-def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    return dict(body)
 
 
 async def test_a_bearer_token_signs_the_user_in(stack: Stack) -> None:

@@ -1,0 +1,465 @@
+"""Contract §5 Checkout: `POST /api/stripe/checkout` and `GET /api/stripe/checkout/{id}`, end to end
+against the sandbox as the Stripe server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
+from tests.integration.http_support import FastStripeProvider, Stack, StackFactory, assert_problem, rows
+
+CHECKOUT = "/api/stripe/checkout"
+
+
+async def orders_of(stack: Stack, user_id: str) -> list[dict[str, Any]]:
+    response = await stack.client.get("/api/orders", headers=stack.auth(user_id))
+    assert response.status_code == 200
+    return list(response.json()["orders"])
+
+
+# --- one-time prices ---------------------------------------------------------------------------
+
+
+async def test_a_one_time_price_opens_a_payment_session_and_records_a_pending_order(
+    make_stack: StackFactory, database_url: str
+) -> None:
+    stack = await make_stack(database_url=database_url)
+    price_id = stack.price_id("starter_template")
+
+    response = await stack.checkout("user_buyer", price_id, quantity=2)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"id", "url", "mode", "order_id"}
+    assert body["id"].startswith("cs_")
+    assert body["url"] == f"{stack.stripe_url}/sandbox/checkout/{body['id']}"
+    assert body["mode"] == "payment"
+    assert body["order_id"]
+    [order] = await orders_of(stack, "user_buyer")
+    assert order["id"] == body["order_id"]
+    assert order["status"] == "pending"
+    assert order["checkout_session_id"] == body["id"]
+    assert order["payment_intent_id"] is None
+    assert (order["amount_total"], order["currency"]) == (9800, "usd")
+    assert order["items"] == [
+        {
+            "price_id": price_id,
+            "product_id": stack.product("Starter template")["id"],
+            "description": "Starter template",
+            "quantity": 2,
+            "amount_total": 9800,
+        }
+    ]
+
+
+async def test_the_payment_session_is_created_with_the_contracts_parameters(stack: Stack) -> None:
+    price_id = stack.price_id("starter_template")
+
+    body = (await stack.checkout("user_params", price_id, quantity=3)).json()
+
+    [created] = stack.calls("POST", "/v1/checkout/sessions")
+    [customer] = stack.calls("POST", "/v1/customers")
+    sent = created.params
+    assert sent["mode"] == "payment"
+    [stripe_customer] = [
+        c for c in stack.sb.state.store.all("customer") if c["metadata"].get("user_id") == "user_params"
+    ]
+    assert sent["customer"] == stripe_customer["id"]
+    assert sent["client_reference_id"] == "user_params"
+    assert sent["line_items"] == {"0": {"price": price_id, "quantity": "3"}}
+    assert sent["payment_intent_data"]["capture_method"] == "manual"
+    assert sent["payment_intent_data"]["metadata"] == {"user_id": "user_params", "order_id": body["order_id"]}
+    assert sent["metadata"] == {"user_id": "user_params", "order_id": body["order_id"]}
+    assert sent["allow_promotion_codes"] == "true"
+    assert sent["automatic_tax"] == {"enabled": "true"}
+    assert sent["customer_update"] == {"address": "auto"}
+    assert sent["success_url"] == "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"
+    assert sent["cancel_url"] == "http://shop.test/#pricing"
+    assert created.headers.get("idempotency-key")
+    assert customer.params["metadata"] == {"user_id": "user_params"}
+    assert customer.params["email"] == "user_params@example.com"
+    assert customer.headers.get("idempotency-key")
+
+
+async def test_success_and_cancel_urls_follow_the_settings(make_stack: StackFactory) -> None:
+    stack = await make_stack(
+        CHECKOUT_SUCCESS_URL="https://app.example.com/thanks?cs={CHECKOUT_SESSION_ID}",
+        CHECKOUT_CANCEL_URL="https://app.example.com/pricing",
+    )
+
+    await stack.checkout("user_urls", stack.price_id("starter_template"))
+
+    [created] = stack.calls("POST", "/v1/checkout/sessions")
+    assert created.params["success_url"] == "https://app.example.com/thanks?cs={CHECKOUT_SESSION_ID}"
+    assert created.params["cancel_url"] == "https://app.example.com/pricing"
+
+
+async def test_automatic_tax_is_off_when_the_setting_says_so(make_stack: StackFactory) -> None:
+    stack = await make_stack(STRIPE_AUTOMATIC_TAX="false")
+
+    response = await stack.checkout("user_notax", stack.price_id("starter_template"))
+
+    assert response.status_code == 200
+    [created] = stack.calls("POST", "/v1/checkout/sessions")
+    assert created.params["automatic_tax"] == {"enabled": "false"}
+    assert "customer_update" not in created.params
+
+
+async def test_a_second_checkout_reuses_the_stripe_customer(stack: Stack) -> None:
+    first = await stack.checkout("user_again", stack.price_id("starter_template"))
+    second = await stack.checkout("user_again", stack.price_id("icon_pack_jpy"))
+
+    assert first.status_code == second.status_code == 200
+    assert len(stack.calls("POST", "/v1/customers")) == 1
+    customers = {c.params["customer"] for c in stack.calls("POST", "/v1/checkout/sessions")}
+    assert len(customers) == 1
+    billing = (await stack.client.get("/api/me/billing", headers=stack.auth("user_again"))).json()
+    assert billing["stripe_customer_id"] == customers.pop()
+    assert len(await orders_of(stack, "user_again")) == 2
+
+
+async def test_a_retried_checkout_with_the_same_idempotency_key_records_one_order(stack: Stack) -> None:
+    headers = {**stack.auth("user_retry"), "Idempotency-Key": "client-attempt-1"}
+    body = {"price_id": stack.price_id("starter_template")}
+
+    first = await stack.client.post(CHECKOUT, json=body, headers=headers)
+    second = await stack.client.post(CHECKOUT, json=body, headers=headers)
+
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert len(await orders_of(stack, "user_retry")) == 1
+
+
+async def test_a_form_post_is_redirected_to_the_session_url(stack: Stack) -> None:
+    response = await stack.client.post(
+        CHECKOUT,
+        data={"price_id": stack.price_id("starter_template"), "quantity": "2"},
+        headers=stack.auth("user_form"),
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    [order] = await orders_of(stack, "user_form")
+    assert response.headers["location"] == f"{stack.stripe_url}/sandbox/checkout/{order['checkout_session_id']}"
+    assert order["amount_total"] == 9800
+
+
+# --- recurring prices --------------------------------------------------------------------------
+
+
+async def test_a_recurring_price_opens_a_subscription_session_without_an_order(stack: Stack) -> None:
+    price_id = stack.price_id("pro_monthly")
+
+    response = await stack.checkout("user_sub", price_id)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mode"] == "subscription"
+    assert body["order_id"] is None
+    assert body["url"].endswith(body["id"])
+    assert await orders_of(stack, "user_sub") == []
+    [created] = stack.calls("POST", "/v1/checkout/sessions")
+    assert created.params["mode"] == "subscription"
+    assert created.params["client_reference_id"] == "user_sub"
+    assert created.params["metadata"] == {"user_id": "user_sub"}
+    assert created.params["subscription_data"]["metadata"] == {"user_id": "user_sub"}
+    assert created.params["allow_promotion_codes"] == "true"
+    assert created.params["automatic_tax"] == {"enabled": "true"}
+    assert "payment_intent_data" not in created.params
+    assert created.headers.get("idempotency-key")
+
+
+async def test_a_recurring_price_is_refused_while_the_user_has_an_active_subscription(stack: Stack) -> None:
+    await stack.subscribe("user_subscribed", "pro_monthly")
+    billing = (await stack.client.get("/api/me/billing", headers=stack.auth("user_subscribed"))).json()
+    assert billing["subscription"]["status"] == "active"
+    sessions_before = len(stack.calls("POST", "/v1/checkout/sessions"))
+
+    response = await stack.checkout("user_subscribed", stack.price_id("team_monthly"))
+
+    body = assert_problem(response, 409)
+    assert "portal" in body["detail"].lower()
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == sessions_before
+
+
+async def test_a_one_time_price_is_still_sold_to_a_subscriber(stack: Stack) -> None:
+    await stack.subscribe("user_sub_buys", "pro_monthly")
+
+    response = await stack.checkout("user_sub_buys", stack.price_id("icon_pack_jpy"))
+
+    assert response.status_code == 200
+    assert response.json()["mode"] == "payment"
+
+
+async def test_a_canceled_subscription_does_not_block_a_new_one(stack: Stack) -> None:
+    started = await stack.subscribe("user_resubscribes", "pro_monthly")
+    sub_id = stack.sb.state.store.get("checkout.session", started["id"])["subscription"]
+    stack.stripe.v1.subscriptions.cancel(sub_id)
+    await stack.deliver_events()
+
+    response = await stack.checkout("user_resubscribes", stack.price_id("team_monthly"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["mode"] == "subscription"
+
+
+# --- bad requests ------------------------------------------------------------------------------
+
+BAD_BODIES: dict[str, dict[str, Any]] = {
+    "missing price_id": {"json": {"quantity": 1}},
+    "quantity 0": {"json": {"price_id": "price_X", "quantity": 0}},
+    "quantity 100": {"json": {"price_id": "price_X", "quantity": 100}},
+    "quantity not a number": {"json": {"price_id": "price_X", "quantity": "two"}},
+    "unknown field": {"json": {"price_id": "price_X", "coupon": "FREE"}},
+    "not a price id": {"json": {"price_id": "prod_123"}},
+    "not JSON": {"content": b"price_id=price_X", "headers": {"Content-Type": "application/json"}},
+    "a JSON array": {"json": [{"price_id": "price_X"}]},
+    "an empty body": {"content": b"", "headers": {"Content-Type": "application/json"}},
+}
+
+
+@pytest.mark.parametrize("request_kwargs", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+async def test_a_bad_body_is_400_problem_json_with_errors(stack: Stack, request_kwargs: dict[str, Any]) -> None:
+    kwargs = dict(request_kwargs)
+    kwargs["headers"] = {**stack.auth("user_bad_body"), **kwargs.get("headers", {})}
+
+    response = await stack.client.post(CHECKOUT, **kwargs)
+
+    body = assert_problem(response, 400)
+    assert isinstance(body["errors"], list) and body["errors"]
+    assert all("message" in error for error in body["errors"])
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+async def test_a_quantity_error_names_the_field(stack: Stack) -> None:
+    response = await stack.client.post(
+        CHECKOUT, json={"price_id": stack.price_id("starter_template"), "quantity": 100}, headers=stack.auth("user_q")
+    )
+
+    body = assert_problem(response, 400)
+    assert [error["key"] for error in body["errors"]] == ["quantity"]
+
+
+async def test_a_quantity_on_a_recurring_price_is_400(stack: Stack) -> None:
+    response = await stack.checkout("user_sub_qty", stack.price_id("pro_monthly"), quantity=3)
+
+    assert_problem(response, 400)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+async def test_an_unknown_price_is_404(stack: Stack) -> None:
+    response = await stack.checkout("user_unknown_price", "price_doesnotexist0000000000")
+
+    assert_problem(response, 404)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+    assert await orders_of(stack, "user_unknown_price") == []
+
+
+async def test_an_inactive_price_is_404(stack: Stack) -> None:
+    product = stack.product("Starter template")["id"]
+    retired = stack.stripe.v1.prices.create({"product": product, "currency": "usd", "unit_amount": 3900})
+    stack.stripe.v1.prices.update(retired.id, {"active": False})
+
+    response = await stack.checkout("user_inactive_price", retired.id)
+
+    assert_problem(response, 404)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+async def test_a_price_of_an_archived_product_is_404(stack: Stack) -> None:
+    product = stack.stripe.v1.products.create({"name": "Discontinued"})
+    price = stack.stripe.v1.prices.create({"product": product.id, "currency": "usd", "unit_amount": 500})
+    stack.stripe.v1.products.update(product.id, {"active": False})
+
+    response = await stack.checkout("user_archived", price.id)
+
+    assert_problem(response, 404)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+async def test_checkout_without_a_token_is_401(stack: Stack) -> None:
+    response = await stack.client.post(CHECKOUT, json={"price_id": stack.price_id("starter_template")})
+
+    assert_problem(response, 401)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+# --- Stripe failing ----------------------------------------------------------------------------
+
+
+async def test_stripe_failing_is_502_and_no_order_is_written(stack: Stack) -> None:
+    stack.sb.faults.fail("POST", "/v1/checkout/sessions", status=500, times=100)
+
+    response = await stack.checkout("user_stripe_down", stack.price_id("starter_template"))
+
+    body = assert_problem(response, 502)
+    assert "Injected" not in body["detail"]  # no raw Stripe message reaches the client
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) >= 1
+    assert await orders_of(stack, "user_stripe_down") == []
+    assert await rows(stack.settings.database_url, "SELECT id FROM orders") == []
+
+
+async def test_stripe_stalling_past_the_client_timeout_is_502_and_no_order_is_written(
+    make_stack: StackFactory,
+) -> None:
+    stack = await make_stack(providers=(FastStripeProvider(timeout=0.5),))
+    stack.sb.faults.stall("POST", "/v1/checkout/sessions", seconds=3.0)
+
+    started = time.monotonic()
+    response = await stack.checkout("user_stripe_slow", stack.price_id("starter_template"))
+
+    assert_problem(response, 502)
+    assert time.monotonic() - started < 2.5  # the client gave up; it did not wait out the stall
+    assert await rows(stack.settings.database_url, "SELECT id FROM orders") == []
+
+
+async def test_stripe_rejecting_the_customer_create_is_502_without_a_session(stack: Stack) -> None:
+    stack.sb.faults.fail("POST", "/v1/customers", status=400, error_type="invalid_request_error", times=1)
+
+    response = await stack.checkout("user_customer_refused", stack.price_id("starter_template"))
+
+    assert_problem(response, 502)
+    assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+# --- rate limit --------------------------------------------------------------------------------
+
+
+def assert_rate_headers(response: Any, remaining: int) -> None:
+    assert response.headers["X-RateLimit-Limit"] == "5"
+    assert response.headers["X-RateLimit-Remaining"] == str(remaining)
+    reset = int(response.headers["X-RateLimit-Reset"])
+    assert time.time() - 1 <= reset <= time.time() + 11
+
+
+async def test_the_sixth_checkout_within_ten_seconds_is_429_with_retry_after(stack: Stack) -> None:
+    price_id = stack.price_id("starter_template")
+
+    responses = [await stack.checkout("user_hasty", price_id) for _ in range(6)]
+
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 200, 429]
+    for i, response in enumerate(responses[:5]):
+        assert_rate_headers(response, remaining=4 - i)
+        assert "Retry-After" not in response.headers
+    limited = responses[5]
+    assert_problem(limited, 429)
+    assert_rate_headers(limited, remaining=0)
+    assert 1 <= int(limited.headers["Retry-After"]) <= 10
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == 5
+    assert len(await orders_of(stack, "user_hasty")) == 5
+
+
+async def test_rate_limit_headers_are_on_error_responses_too(stack: Stack) -> None:
+    response = await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_sloppy"))
+
+    assert_problem(response, 400)
+    assert_rate_headers(response, remaining=4)
+
+
+async def test_each_user_has_their_own_window(stack: Stack) -> None:
+    for _ in range(5):
+        await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_busy"))
+
+    busy = await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_busy"))
+    other = await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_calm"))
+
+    assert busy.status_code == 429
+    assert other.status_code == 400
+    assert_rate_headers(other, remaining=4)
+
+
+async def test_unauthenticated_requests_get_401_until_their_ip_is_limited(stack: Stack) -> None:
+    body = {"price_id": stack.price_id("starter_template")}
+
+    responses = [await stack.client.post(CHECKOUT, json=body) for _ in range(6)]
+
+    assert [r.status_code for r in responses] == [401, 401, 401, 401, 401, 429]
+    for i, response in enumerate(responses[:5]):
+        assert_rate_headers(response, remaining=4 - i)
+    assert "Retry-After" in responses[5].headers
+    signed_in = await stack.checkout("user_same_ip", body["price_id"])
+    assert signed_in.status_code == 200  # a signed-in user is counted on their own key, not the IP
+
+
+async def test_the_window_reopens_after_the_period(make_stack: StackFactory) -> None:
+    stack = await make_stack(RATE_LIMIT_CHECKOUT="2/1 second")
+    calls = [await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_patient")) for _ in range(3)]
+    assert [c.status_code for c in calls] == [400, 400, 429]
+
+    deadline = time.monotonic() + 3
+    while True:
+        again = await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_patient"))
+        if again.status_code != 429 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+
+    assert again.status_code == 400
+
+
+# --- GET /api/stripe/checkout/{id} -------------------------------------------------------------
+
+
+async def test_the_success_page_sees_its_open_session_with_the_pending_order(stack: Stack) -> None:
+    started = (await stack.checkout("user_success", stack.price_id("starter_template"))).json()
+
+    response = await stack.client.get(f"{CHECKOUT}/{started['id']}", headers=stack.auth("user_success"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"id", "status", "payment_status", "mode", "amount_total", "currency", "order", "subscription"}
+    assert body["id"] == started["id"]
+    assert (body["status"], body["payment_status"], body["mode"]) == ("open", "unpaid", "payment")
+    assert (body["amount_total"], body["currency"]) == (4900, "usd")
+    assert body["order"]["id"] == started["order_id"]
+    assert body["order"]["status"] == "pending"
+    assert body["subscription"] is None
+
+
+async def test_the_success_page_sees_the_paid_session_with_the_authorized_order(stack: Stack) -> None:
+    order = await stack.paid_order("user_paid")
+
+    response = await stack.client.get(f"{CHECKOUT}/{order['checkout_session_id']}", headers=stack.auth("user_paid"))
+
+    body = response.json()
+    assert (body["status"], body["payment_status"]) == ("complete", "paid")
+    assert body["order"]["status"] == "authorized"
+    assert body["order"]["payment_intent_id"].startswith("pi_")
+
+
+async def test_the_success_page_of_a_subscription_shows_the_subscription(stack: Stack) -> None:
+    started = await stack.subscribe("user_sub_success", "pro_monthly")
+
+    response = await stack.client.get(f"{CHECKOUT}/{started['id']}", headers=stack.auth("user_sub_success"))
+
+    body = response.json()
+    assert body["mode"] == "subscription"
+    assert body["order"] is None
+    assert body["subscription"]["status"] == "active"
+    assert body["subscription"]["plan_key"] == "pro"
+    assert body["subscription"]["price_id"] == stack.price_id("pro_monthly")
+
+
+async def test_someone_elses_session_is_404(stack: Stack) -> None:
+    started = (await stack.checkout("user_owner", stack.price_id("starter_template"))).json()
+
+    response = await stack.client.get(f"{CHECKOUT}/{started['id']}", headers=stack.auth("user_snoop"))
+
+    body = assert_problem(response, 404)
+    assert started["order_id"] not in response.text
+    assert "user_owner" not in body["detail"]
+
+
+async def test_an_unknown_session_is_404(stack: Stack) -> None:
+    response = await stack.client.get(f"{CHECKOUT}/cs_test_nosuchsession", headers=stack.auth("user_lost"))
+
+    assert_problem(response, 404)
+
+
+async def test_the_session_status_needs_a_token(stack: Stack) -> None:
+    started = (await stack.checkout("user_anon_status", stack.price_id("starter_template"))).json()
+
+    assert_problem(await stack.client.get(f"{CHECKOUT}/{started['id']}"), 401)
