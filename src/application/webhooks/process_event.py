@@ -86,8 +86,12 @@ class ProcessStripeEvent:
             why, now = str(exc), self._clock.now()
             await self._mark(event, lambda stored: stored.ignored(now, why))
             return Outcome.IGNORED
-        except ApplicationError as exc:
-            log.warning("event handling failed", extra={"event_id": event.id, "type": event.type, "error": repr(exc)})
+        except Exception as exc:  # an outage (ApplicationError) or a bug: either way the event must stay retryable
+            log.warning(
+                "event handling failed",
+                extra={"event_id": event.id, "type": event.type, "error": repr(exc)},
+                exc_info=not isinstance(exc, ApplicationError),
+            )
             error = f"{type(exc).__name__}: {exc}"
             await self._mark(event, lambda stored: stored.failed(error))
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
