@@ -32,12 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
-from adapters.persistence.migrate import upgrade, upgrade_async
+from adapters.persistence.migrate import upgrade
 from adapters.persistence.models import WebhookEventRow
+from application.outbox import Outbox
 from application.ports.cache import Cache
 from application.ports.email import EmailSender
 from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price, SubscriptionState
 from application.ports.repositories import UnitOfWork
+from application.webhooks.process_event import ProcessStripeEvent
 from domain.order import Order
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent
@@ -224,6 +226,25 @@ class Harness:
     def stored_subscription(self, subscription_id: str) -> Subscription | None:
         return self._in_app_loop(lambda uow: uow.subscriptions.get(subscription_id))
 
+    def replay(self, event_id: str) -> str:
+        """`billing events replay <id>`: the same use case, through the app's container."""
+
+        async def run() -> str:
+            async with self.app.state.dishka_container() as request_scope:
+                process = await request_scope.get(ProcessStripeEvent)
+                return str(await process.replay(event_id))
+
+        return self.client.blocking_portal.call(run)
+
+    def run_pending_effects(self) -> int:
+        """What the background sweeper does every 30 s: retry effects whose first attempt failed."""
+
+        async def run() -> int:
+            async with self.app.state.dishka_container() as request_scope:
+                return await (await request_scope.get(Outbox)).run_pending()
+
+        return self.client.blocking_portal.call(run)
+
     def event_count(self) -> int:
         async def count() -> int:
             engine = await self.app.state.dishka_container.get(AsyncEngine)
@@ -238,8 +259,7 @@ HarnessFactory = Callable[..., contextlib.AbstractAsyncContextManager[Harness]]
 
 @contextlib.asynccontextmanager
 async def running_harness(database_url: str, **env: str) -> AsyncIterator[Harness]:
-    """The app on `database_url` (migrated), with fake Stripe, cache and (unless SMTP_URL) e-mail."""
-    await upgrade_async(database_url)  # a no-op on a copy of the migrated template
+    """The app on `database_url` (already migrated), with fake Stripe, cache and (unless SMTP_URL) e-mail."""
     minter = shared_minter()
     settings = make_settings(database_url, CLERK_JWT_KEY=minter.public_pem, **env)
     gateway = stripe_gateway()
@@ -464,26 +484,31 @@ def _database_url(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(postgres_server_url: str) -> Iterator[str]:
-    """A PostgreSQL database migrated once per run; each test gets a fresh copy of it (fast)."""
-    name = f"tmpl_webhooks_{uuid.uuid4().hex[:10]}"
+def migrated_database(postgres_server_url: str) -> Iterator[str]:
+    """One PostgreSQL database per test process, migrated once (creating and dropping a database
+    per test costs seconds on a busy machine; emptying one costs milliseconds)."""
+    name = f"t_webhooks_{uuid.uuid4().hex[:10]}"
     _admin(postgres_server_url, f'CREATE DATABASE "{name}"')
     try:
-        upgrade(_database_url(postgres_server_url, name))
-        yield name
+        url = _database_url(postgres_server_url, name)
+        upgrade(url)
+        yield url
     finally:
         _admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def webhook_db_url(postgres_server_url: str, migrated_template: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for one test (like `postgres_url`, without re-migrating)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _admin(postgres_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
-    try:
-        yield _database_url(postgres_server_url, name)
-    finally:
-        _admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def webhook_db_url(migrated_database: str) -> str:
+    """The migrated database, emptied: every test starts from no rows at all, as on a fresh one."""
+    _admin(
+        migrated_database.replace("+asyncpg", ""),
+        """DO $$ DECLARE names text; BEGIN
+             SELECT string_agg(format('%I', tablename), ', ') INTO names
+               FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+             IF names IS NOT NULL THEN EXECUTE 'TRUNCATE ' || names || ' RESTART IDENTITY CASCADE'; END IF;
+           END $$""",
+    )
+    return migrated_database
 
 
 @pytest.fixture
