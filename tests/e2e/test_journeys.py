@@ -91,7 +91,7 @@ def checkout_and_pay(api: httpx.Client, base: str, price_id: str) -> dict[str, A
     """POST the checkout, open the session URL as a browser would, press Pay; return the session."""
     response = api.post("/api/stripe/checkout", json={"price_id": price_id})
     assert response.status_code == 200, response.text
-    session = response.json()
+    session: dict[str, Any] = response.json()
     assert session["id"].startswith("cs_")
     assert session["url"].startswith(f"{base}/sandbox/checkout/")
 
@@ -173,7 +173,11 @@ def test_buyer_pays_admin_captures_one_confirmation_email(service: Service) -> N
     assert buyer.get(f"/api/orders/{order_id}").json()["status"] == "captured"
 
     types = [e["type"] for e in events]
-    for expected in ("checkout.session.completed", "payment_intent.amount_capturable_updated", "payment_intent.succeeded"):
+    for expected in (
+        "checkout.session.completed",
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.succeeded",
+    ):
         assert expected in types, types
     assert all(e["last_status"] == 200 for e in events), events
 
