@@ -108,6 +108,12 @@ class Stack:
             body["quantity"] = quantity
         return await self.client.post("/api/stripe/checkout", json=body, headers=self.auth(user_id))
 
+    def parallel(self) -> httpx.AsyncClient:
+        """A client on the same running app whose requests really overlap (`AsyncTestClient` runs
+        them one at a time), for tests about concurrent requests."""
+        transport = httpx.ASGITransport(app=self.client.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+
     # --- the sandbox as Stripe ---------------------------------------------------------------
 
     def price_id(self, lookup_key: str) -> str:
