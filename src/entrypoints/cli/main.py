@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if settings.sandbox_mode and args.workers > 1:
+        # Each worker would hold its own in-memory sandbox (own state, webhook secret and sign-in key)
+        print(
+            "error: --workers: the embedded Stripe sandbox serves one process only; set STRIPE_SECRET_KEY",
+            file=sys.stderr,
+        )
+        return 2
     if not args.no_migrate:
         _migrate(settings, argparse.Namespace(down=None))
     uvicorn.run(
