@@ -14,6 +14,7 @@ import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
@@ -27,6 +28,7 @@ from application.ports.payment_gateway import (
     Price,
     SubscriptionState,
 )
+from domain.subscription import SubscriptionStatus
 
 
 class InMemoryPaymentGateway:
@@ -34,6 +36,7 @@ class InMemoryPaymentGateway:
         self.prices: dict[str, Price] = {}
         self.customers: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, CheckoutSession] = {}
+        self.session_requests: dict[str, CheckoutSessionRequest] = {}
         self.intents: dict[str, PaymentIntent] = {}
         self.subscriptions: dict[str, SubscriptionState] = {}
         self.products: list[CatalogProduct] = []
@@ -76,6 +79,31 @@ class InMemoryPaymentGateway:
         self.intents[intent.id] = intent
         self.sessions[session_id] = replace(session, status="complete", payment_intent_id=intent.id)
         return intent
+
+    def subscribe(self, session_id: str, period_end: datetime | None = None) -> SubscriptionState:
+        """The buyer paid a subscription-mode session: Stripe starts an active subscription whose
+        plan key is its product's `metadata.plan_key`, as the real adapter reads it."""
+        session = self.sessions[session_id]
+        request = self.session_requests[session_id]
+        price = self.prices[request.lines[0].price_id]
+        product = next((p for p in self.products if p.id == price.product_id), None)
+        state = SubscriptionState(
+            id=self._id("sub"),
+            customer_id=session.customer_id or "",
+            status=SubscriptionStatus.ACTIVE,
+            price_id=price.id,
+            product_id=price.product_id,
+            plan_key=product.metadata.get("plan_key") if product else None,
+            current_period_end=period_end or datetime.now(UTC).replace(microsecond=0) + timedelta(days=30),
+            cancel_at_period_end=False,
+            cancel_at=None,
+            canceled_at=None,
+            ended_at=None,
+            metadata=dict(request.subscription_metadata or {}),
+        )
+        self.subscriptions[state.id] = state
+        self.sessions[session_id] = replace(session, status="complete", payment_status="paid", subscription_id=state.id)
+        return state
 
     def fail_next(self, operation: str, error: Exception | None = None, times: int = 1) -> None:
         err = error or PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
@@ -144,6 +172,7 @@ class InMemoryPaymentGateway:
         )
         self.sessions[session_id] = session
         self._remember("create_checkout_session", idempotency_key, request, session)
+        self.session_requests[session_id] = request
         self.last_session_request = request
         return session
 
