@@ -24,7 +24,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from entrypoints.logging_setup import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
-    result: int = args.func(settings, args)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from application.errors import StorageUnavailable
+
+    try:
+        result: int = args.func(settings, args)
+    except (StorageUnavailable, SQLAlchemyError, OSError) as exc:
+        # A database that does not answer is an operator's problem, not a bug: one line, no traceback.
+        print(f"error: DATABASE_URL: the database did not answer ({type(exc).__name__})", file=sys.stderr)
+        return 1
     return result
 
 
