@@ -9,7 +9,10 @@ free `PORT` and the matching `APP_URL` are set. The tests drive it as a browser 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tests.support.service import free_port, service_process
+from tests.support.service import ROOT, free_port, service_process
 
 POLL_SECONDS = 10.0
 T = TypeVar("T")
@@ -286,3 +289,19 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
             refused = httpx.get(f"{base}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
             assert refused.status_code == 401, (path, refused.text)
             assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_sandbox_mode_refuses_several_workers(tmp_path: Path) -> None:
+    """Each worker would hold its own in-memory sandbox, signing with keys the others do not trust."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
+    env.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", "PORT": str(free_port())})
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", "serve", "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("error: --workers: the embedded Stripe sandbox")
