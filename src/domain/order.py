@@ -41,6 +41,7 @@ CANCELLATION_REASONS = frozenset(
         "requested_by_customer",
         "abandoned",
         "automatic",
+        "expired",
         "failed_invoice",
         "void_invoice",
     }
