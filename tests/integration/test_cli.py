@@ -108,6 +108,15 @@ def test_an_invalid_secret_is_reported_without_its_value() -> None:
     assert "4242" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("command", [["migrate"], ["events", "failed"]], ids=["migrate", "events-failed"])
+def test_an_unreachable_database_is_one_line_naming_it_and_no_traceback(command: list[str]) -> None:
+    result = billing(*command, env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/billing", **OFFLINE_STRIPE})
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: DATABASE_URL: ")
+    assert "Traceback" not in result.stderr
+
+
 def test_migrate_creates_the_schema_and_migrate_down_base_removes_it(database: tuple[str, Path]) -> None:
     url, path = database
 
