@@ -1,0 +1,261 @@
+"""StripePaymentGateway specifics, on the real SDK over HTTP to the sandbox (the SDK is never patched).
+
+What goes on the wire (API version, idempotency keys, Checkout's form parameters) is read from the
+sandbox's request log; Stripe outages and stalls come from its fault rules. One sandbox serves the
+module; each test has its own API key, so its log entries and idempotency keys are its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import stripe
+
+from adapters.stripe.gateway import API_VERSION, StripePaymentGateway, create_stripe_client
+from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
+from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest
+from sandbox import Sandbox, run_in_thread
+from sandbox.testhooks import LoggedRequest
+
+SUCCESS_URL = "https://app.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"
+CANCEL_URL = "https://app.test/#pricing"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[Sandbox, str]]:
+    sb = Sandbox(seed=False)
+    with run_in_thread(sb) as base_url:
+        yield sb, base_url
+        sb.faults.clear()
+
+
+@dataclass
+class Account:
+    sb: Sandbox
+    base_url: str
+    secret_key: str  # the service's key; the Dashboard below uses another one
+    dashboard: stripe.StripeClient
+
+    def gateway(self, **client_options: Any) -> StripePaymentGateway:
+        return StripePaymentGateway(create_stripe_client(self.secret_key, api_base=self.base_url, **client_options))
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        """The service's requests in this test (its own API key), oldest first."""
+        mine = [r for r in self.sb.requests if r.headers.get("authorization") == f"Bearer {self.secret_key}"]
+        return [r for r in mine if (method is None or r.method == method) and (path is None or r.path == path)]
+
+    def price(self, amount: int = 4900, interval: str | None = None) -> str:
+        params: dict[str, Any] = {"currency": "usd", "unit_amount": amount, "product_data": {"name": "Template"}}
+        if interval:
+            params["recurring"] = {"interval": interval}
+        return self.dashboard.v1.prices.create(params).id  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def account(server: tuple[Sandbox, str]) -> Iterator[Account]:
+    sb, base_url = server
+    secret_key, dashboard_key = f"sk_test_{uuid.uuid4().hex}", f"sk_test_{uuid.uuid4().hex}"
+    sb.add_api_key(secret_key)
+    sb.add_api_key(dashboard_key)
+    dashboard = stripe.StripeClient(dashboard_key, base_addresses={"api": base_url}, max_network_retries=0)
+    yield Account(sb, base_url, secret_key, dashboard)
+    sb.faults.clear()
+
+
+def _request(
+    customer_id: str, price_id: str, mode: str = "payment", *, automatic_tax: bool = True, quantity: int = 1
+) -> CheckoutSessionRequest:
+    payment = mode == "payment"
+    metadata = {"user_id": "user_1", "order_id": "ord_1"} if payment else {"user_id": "user_1"}
+    return CheckoutSessionRequest(
+        mode="payment" if payment else "subscription",
+        customer_id=customer_id,
+        user_id="user_1",
+        lines=[CheckoutLine(price_id, quantity)],
+        success_url=SUCCESS_URL,
+        cancel_url=CANCEL_URL,
+        automatic_tax=automatic_tax,
+        metadata=metadata,
+        payment_intent_metadata=metadata if payment else None,
+        subscription_metadata=None if payment else metadata,
+    )
+
+
+# --- what goes on the wire ----------------------------------------------------------------------
+
+
+async def test_every_request_pins_the_api_version_and_every_create_carries_an_idempotency_key(
+    account: Account,
+) -> None:
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email="ada@example.com", idempotency_key="cus:user_1")
+    session = await gateway.create_checkout_session(_request(customer, account.price()), idempotency_key="cs:ord_1")
+    await gateway.set_checkout_session_metadata(session.id, {"order_status": "captured"}, idempotency_key="meta:1")
+    await gateway.create_portal_session(customer_id=customer, return_url="https://app.test/")
+    await gateway.get_checkout_session(session.id)
+    await gateway.list_coupons()
+
+    sent = account.requests()
+    assert {r.headers.get("stripe-version") for r in sent} == {API_VERSION} == {"2026-10-28.endive"}
+    posts = [r for r in sent if r.method == "POST"]
+    assert [r.path for r in posts] == [
+        "/v1/customers",
+        "/v1/checkout/sessions",
+        f"/v1/checkout/sessions/{session.id}",
+        "/v1/billing_portal/sessions",
+    ]
+    assert all(r.headers.get("idempotency-key") for r in posts)
+    assert [r.headers["idempotency-key"] for r in posts[:3]] == ["cus:user_1", "cs:ord_1", "meta:1"]
+    assert account.requests("POST", "/v1/customers")[0].params == {
+        "metadata": {"user_id": "user_1"},
+        "email": "ada@example.com",
+    }
+
+
+async def test_a_payment_checkout_sends_exactly_the_contracts_parameters(account: Account) -> None:
+    gateway = account.gateway()
+    price = account.price()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    await gateway.create_checkout_session(_request(customer, price, quantity=2), idempotency_key="cs:ord_1")
+
+    (sent,) = account.requests("POST", "/v1/checkout/sessions")
+    assert sent.params == {
+        "mode": "payment",
+        "customer": customer,
+        "client_reference_id": "user_1",
+        "line_items": {"0": {"price": price, "quantity": "2"}},
+        "success_url": SUCCESS_URL,
+        "cancel_url": CANCEL_URL,
+        "allow_promotion_codes": "true",
+        "automatic_tax": {"enabled": "true"},
+        "customer_update": {"address": "auto"},
+        "metadata": {"user_id": "user_1", "order_id": "ord_1"},
+        "payment_intent_data": {"capture_method": "manual", "metadata": {"user_id": "user_1", "order_id": "ord_1"}},
+    }
+
+
+async def test_a_subscription_checkout_sends_exactly_the_contracts_parameters(account: Account) -> None:
+    gateway = account.gateway()
+    price = account.price(1900, interval="month")
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    session = await gateway.create_checkout_session(_request(customer, price, "subscription"), idempotency_key="cs:1")
+
+    (sent,) = account.requests("POST", "/v1/checkout/sessions")
+    assert sent.params == {
+        "mode": "subscription",
+        "customer": customer,
+        "client_reference_id": "user_1",
+        "line_items": {"0": {"price": price, "quantity": "1"}},
+        "success_url": SUCCESS_URL,
+        "cancel_url": CANCEL_URL,
+        "allow_promotion_codes": "true",
+        "automatic_tax": {"enabled": "true"},
+        "customer_update": {"address": "auto"},
+        "metadata": {"user_id": "user_1"},
+        "subscription_data": {"metadata": {"user_id": "user_1"}},
+    }
+    assert session.mode == "subscription"
+
+
+async def test_without_automatic_tax_no_customer_address_update_is_asked(account: Account) -> None:
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    await gateway.create_checkout_session(
+        _request(customer, account.price(), automatic_tax=False), idempotency_key="cs:ord_1"
+    )
+    (sent,) = account.requests("POST", "/v1/checkout/sessions")
+    assert sent.params["automatic_tax"] == {"enabled": "false"}
+    assert "customer_update" not in sent.params
+
+
+async def test_get_price_expands_the_product_and_an_unknown_price_is_none(account: Account) -> None:
+    gateway = account.gateway()
+    price_id = account.price()
+    found = await gateway.get_price(price_id)
+    assert found is not None and (found.product_name, found.product_active) == ("Template", True)
+    assert await gateway.get_price("price_unknown") is None
+
+    lookups = account.requests("GET")
+    assert [r.path for r in lookups] == [f"/v1/prices/{price_id}", "/v1/prices/price_unknown"]
+    assert lookups[0].params == {"expand": {"0": "product"}}
+    assert lookups[1].status == 404
+
+
+# --- Stripe failing -----------------------------------------------------------------------------
+
+
+async def test_a_500_once_is_retried_by_the_sdk_with_the_same_idempotency_key(account: Account) -> None:
+    user_id = f"user_{uuid.uuid4().hex}"
+    account.sb.faults.fail("POST", "/v1/customers", status=500, times=1)
+    customer = await account.gateway().create_customer(user_id=user_id, email=None, idempotency_key=f"cus:{user_id}")
+
+    attempts = account.requests("POST", "/v1/customers")
+    assert [r.status for r in attempts] == [500, 200]
+    assert {r.headers["idempotency-key"] for r in attempts} == {f"cus:{user_id}"}
+    listed = account.dashboard.v1.customers.list({"limit": 100}).data
+    assert [c.id for c in listed if c.metadata.to_dict().get("user_id") == user_id] == [customer]
+
+
+async def test_a_persistent_500_is_payment_provider_unavailable_after_the_retries(account: Account) -> None:
+    account.sb.faults.fail("POST", "/v1/checkout/sessions", status=500, times=10)
+    gateway = account.gateway(max_network_retries=1)
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+
+    with pytest.raises(PaymentProviderUnavailable):
+        await gateway.create_checkout_session(_request(customer, account.price()), idempotency_key="cs:ord_1")
+    assert [r.status for r in account.requests("POST", "/v1/checkout/sessions")] == [500, 500]
+
+
+async def test_a_stall_longer_than_the_client_timeout_is_payment_provider_unavailable(account: Account) -> None:
+    account.sb.faults.stall("GET", "/v1/coupons", seconds=2.0)
+    gateway = account.gateway(timeout=0.5, max_network_retries=0)
+    with pytest.raises(PaymentProviderUnavailable) as raised:
+        await gateway.list_coupons()
+    assert isinstance(raised.value.__cause__, stripe.APIConnectionError)
+
+
+async def test_a_400_is_rejected_without_stripes_own_message(account: Account) -> None:
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    price = account.price()
+    account.dashboard.v1.prices.update(price, {"active": False})
+    with pytest.raises(PaymentProviderRejected) as raised:
+        await gateway.create_checkout_session(_request(customer, price), idempotency_key="cs:ord_1")
+
+    cause = raised.value.__cause__
+    assert isinstance(cause, stripe.InvalidRequestError) and cause.http_status == 400
+    assert price in str(cause.user_message)  # Stripe's message names the object…
+    assert price not in raised.value.detail  # …ours does not
+    assert str(cause.user_message) not in raised.value.detail
+    assert raised.value.detail == "The payment provider refused the request."
+
+
+async def test_a_revoked_api_key_is_payment_provider_unavailable_without_the_key(account: Account) -> None:
+    account.sb.api.api_keys.discard(account.secret_key)
+    with pytest.raises(PaymentProviderUnavailable) as raised:
+        await account.gateway().get_price("price_any")
+    assert account.secret_key[-4:] not in raised.value.detail
+    assert isinstance(raised.value.__cause__, stripe.AuthenticationError)
+
+
+async def test_capturing_an_intent_captured_in_the_dashboard_reports_it_succeeded(account: Account) -> None:
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    session = await gateway.create_checkout_session(_request(customer, account.price()), idempotency_key="cs:ord_1")
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(f"{session.url}/pay")).status_code == 303
+    paid = await gateway.get_checkout_session(session.id)
+    assert paid is not None and paid.payment_intent_id is not None
+    account.dashboard.v1.payment_intents.capture(paid.payment_intent_id)
+
+    intent = await gateway.capture_payment_intent(paid.payment_intent_id, idempotency_key="capture:ord_1")
+
+    assert (intent.status, intent.amount_received) == ("succeeded", 4900)
+    ours = account.requests("POST", f"/v1/payment_intents/{paid.payment_intent_id}/capture")
+    assert [r.status for r in ours] == [400]  # already captured, so the adapter reads the intent instead
+    assert [r.status for r in account.requests("GET", f"/v1/payment_intents/{paid.payment_intent_id}")] == [200]
