@@ -63,7 +63,16 @@ class InMemoryOrderRepository:
     async def add(self, order: Order) -> None:
         if order.id in self._s.orders:
             raise Conflict(f"order {order.id} exists")
+        self._check_unique(order)
         self._s.orders[order.id] = order
+
+    def _check_unique(self, order: Order) -> None:
+        """Like the database's unique keys: one order per checkout session and per payment."""
+        for other in self._s.orders.values():
+            same_session = order.checkout_session_id and other.checkout_session_id == order.checkout_session_id
+            same_payment = order.payment_intent_id and other.payment_intent_id == order.payment_intent_id
+            if other.id != order.id and (same_session or same_payment):
+                raise Conflict(f"order {other.id} already has that checkout session or payment")
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         return self._s.orders.get(order_id)
@@ -72,6 +81,7 @@ class InMemoryOrderRepository:
         return next((o for o in self._s.orders.values() if o.checkout_session_id == session_id), None)
 
     async def save(self, order: Order) -> None:
+        self._check_unique(order)
         self._s.orders[order.id] = order
 
     async def list_for_user(self, user_id: str) -> Sequence[Order]:
