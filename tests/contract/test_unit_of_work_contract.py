@@ -6,6 +6,7 @@ trust it. Database-only and PostgreSQL-only behaviours (unreachable storage, rea
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -202,6 +203,28 @@ async def test_an_order_id_is_stored_once(uow: UnitOfWork) -> None:
         async with uow:
             await uow.orders.add(an_order("ord_1", checkout_session_id="cs_other"))
             await uow.commit()
+
+
+async def test_a_checkout_session_or_a_payment_intent_belongs_to_one_order(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.orders.add(an_order("ord_1", payment_intent_id="pi_1"))
+        await uow.orders.add(an_order("ord_2"))
+        await uow.commit()
+
+    with pytest.raises(Conflict):
+        async with uow:
+            await uow.orders.add(an_order("ord_3", checkout_session_id="cs_ord_1"))
+            await uow.commit()
+    with pytest.raises(Conflict):
+        async with uow:
+            second = await uow.orders.get("ord_2")
+            assert second is not None
+            await uow.orders.save(replace(second, payment_intent_id="pi_1"))
+            await uow.commit()
+
+    async with uow:
+        assert await uow.orders.get("ord_3") is None
+        assert await uow.orders.get("ord_2") == an_order("ord_2")
 
 
 async def test_saving_an_order_stores_its_new_state(uow: UnitOfWork) -> None:
