@@ -5,7 +5,10 @@ With any real key set, this module is never used: no /sandbox route, no sandbox 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
+from sqlalchemy.engine import make_url
 
 from entrypoints.settings import ClerkSettings, Secret, Settings
 from sandbox import Sandbox
@@ -16,9 +19,22 @@ def local_base(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
+def state_path(settings: Settings) -> Path | None:
+    """Next to a SQLite database file (`var/app.db` -> `var/app.sandbox.json`): the sandbox's account
+    outlives a restart as the database does, so the Stripe ids stored there still exist. Else None."""
+    url = make_url(settings.database_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).with_suffix(".sandbox.json")
+
+
 def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     local = local_base(settings)
-    sandbox = Sandbox(public_url=settings.app_url, webhook_url=f"{local}/api/webhooks/stripe")
+    sandbox = Sandbox(
+        public_url=settings.app_url,
+        webhook_url=f"{local}/api/webhooks/stripe",
+        state_path=state_path(settings),
+    )
     stripe = msgspec.structs.replace(
         settings.stripe,
         secret_key=Secret(sandbox.secret_key),

@@ -5,7 +5,7 @@ from typing import Any
 
 from litestar import Router
 
-from sandbox import lifecycle
+from sandbox import lifecycle, persistence
 from sandbox.api import Api
 from sandbox.auth import Signer
 from sandbox.delivery import Deliverer
@@ -26,11 +26,16 @@ class Sandbox:
         seed: bool = True,
         retry_delays: tuple[float, ...] = (1, 5, 30),
         jwt_private_key_path: str | Path | None = None,
+        state_path: str | Path | None = None,
     ) -> None:
         self.secret_key = secret_key
+        # where the account is kept across restarts (loaded here, saved on stop); None: memory only
+        self.state_path = Path(state_path) if state_path is not None else None
         self.webhook_secret = webhook_secret or secret("whsec", 32)
         self.api_prefix = api_prefix.rstrip("/")
         self.state = State(public_url.rstrip("/"), has_webhook_endpoint=webhook_url is not None)
+        if self.state_path is not None:
+            persistence.load(self.state, self.state_path)
         if seed and self.state.store.is_empty():
             seed_catalog(self.state)
         self.deliverer = Deliverer(webhook_url, self.webhook_secret, tuple(retry_delays))
@@ -89,3 +94,5 @@ class Sandbox:
 
     async def stop(self) -> None:
         await self.deliverer.stop()
+        if self.state_path is not None:
+            persistence.save(self.state, self.state_path)
