@@ -265,6 +265,34 @@ def test_hold_older_than_seven_days_lapses(service: Service) -> None:
     assert email_lines(service, order_id) == []
 
 
+def test_a_restart_keeps_the_sandbox_account(tmp_path: Path) -> None:
+    """The database outlives a restart of `make run`; so must the Stripe ids it holds."""
+    port = free_port()
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
+        "PORT": str(port),
+        "APP_URL": f"http://127.0.0.1:{port}",
+    }
+    with service_process(env, port=port, log_path=tmp_path / "first.log") as base:
+        api = client(base, sign_in(base, "user_returning", "returning@example.com"))
+        _, price = find_price(api.get("/api/stripe/products").json()["products"], recurring="month")
+        checkout_and_pay(api, base, price["id"])
+        before = eventually(
+            lambda: (b := api.get("/api/me/billing").json())["entitlements"]["active"] and b, "an active subscription"
+        )
+    assert (tmp_path / "app.sandbox.json").exists()
+
+    with service_process(env, port=port, log_path=tmp_path / "second.log") as base:
+        api = client(base, sign_in(base, "user_returning", "returning@example.com"))  # a new sandbox key
+        assert api.get("/api/me/billing").json() == before
+        portal = api.post("/api/stripe/portal", headers={"Accept": "application/json"})
+        assert portal.status_code == 200, portal.text
+        with httpx.Client(timeout=10) as browser:
+            assert before["subscription"]["id"] in browser.get(portal.json()["url"]).text
+        _, one_time = find_price(api.get("/api/stripe/products").json()["products"], recurring=None)
+        assert api.post("/api/stripe/checkout", json={"price_id": one_time["id"]}).status_code == 200
+
+
 def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
     from sandbox import Sandbox
 
