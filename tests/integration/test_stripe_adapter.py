@@ -198,7 +198,7 @@ async def test_a_500_once_is_retried_by_the_sdk_with_the_same_idempotency_key(ac
     assert [r.status for r in attempts] == [500, 200]
     assert {r.headers["idempotency-key"] for r in attempts} == {f"cus:{user_id}"}
     listed = account.dashboard.v1.customers.list({"limit": 100}).data
-    assert [c.id for c in listed if c.metadata.to_dict().get("user_id") == user_id] == [customer]
+    assert [c.id for c in listed if c.to_dict()["metadata"].get("user_id") == user_id] == [customer]
 
 
 async def test_a_persistent_500_is_payment_provider_unavailable_after_the_retries(account: Account) -> None:

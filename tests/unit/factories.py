@@ -91,9 +91,9 @@ class CatalogPriceFactory(DataclassFactory[CatalogPrice]):
 
 class CatalogProductFactory(DataclassFactory[CatalogProduct]):
     description = None
-    images = Use(list)
-    features = Use(list)
-    metadata = Use(dict)
+    images: Use[[], list[str]] = Use(list)
+    features: Use[[], list[str]] = Use(list)
+    metadata: Use[[], dict[str, str]] = Use(dict)
     default_price_id = None
     prices = Use(lambda: [CatalogPriceFactory.build()])
 
@@ -109,4 +109,4 @@ class CatalogCouponFactory(DataclassFactory[CatalogCoupon]):
     redeem_by = None
     valid = True
     created = T0
-    metadata = Use(dict)
+    metadata: Use[[], dict[str, str]] = Use(dict)

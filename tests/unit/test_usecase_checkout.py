@@ -243,6 +243,7 @@ async def test_a_second_checkout_reuses_the_stripe_customer(world: World, user: 
     customer_ids = {world.gateway.sessions[s.id].customer_id for s in (first, second)}
     assert len(customer_ids) == 1
     (customer_id,) = customer_ids
+    assert customer_id is not None
     assert world.gateway.customers[customer_id] == {"user_id": "user_1", "email": "ada@example.com"}
 
 
