@@ -4,7 +4,8 @@ from typing import Any
 
 from dishka import FromDishka
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
 
 from application.errors import ValidationFailed
 from application.orders.cancel_order import CancelOrder
@@ -23,7 +24,9 @@ class AdminOrdersController(Controller):
     dependencies = {"admin": Provide(admin_user)}
 
     @get("/", summary="The review queue (orders by status, default authorized)")
-    async def queue(self, admin: Identity, orders: FromDishka[ListOrders], status: str = "authorized") -> OrdersOut:
+    async def queue(
+        self, admin: NamedDependency[Identity], orders: FromDishka[ListOrders], status: FromQuery[str] = "authorized"
+    ) -> OrdersOut:
         try:
             wanted = OrderStatus(status)
         except ValueError:
@@ -31,7 +34,9 @@ class AdminOrdersController(Controller):
         return OrdersOut([OrderOut.of(o) for o in await orders.by_status(wanted)])
 
     @post("/{order_id:str}/capture", status_code=200, summary="Capture an authorized order")
-    async def capture(self, order_id: str, admin: Identity, capture_order: FromDishka[CaptureOrder]) -> OrderOut:
+    async def capture(
+        self, order_id: str, admin: NamedDependency[Identity], capture_order: FromDishka[CaptureOrder]
+    ) -> OrderOut:
         return OrderOut.of(await capture_order.execute(order_id))
 
     @post("/{order_id:str}/cancel", status_code=200, summary="Cancel an authorized order, with a reason")
@@ -39,7 +44,7 @@ class AdminOrdersController(Controller):
         self,
         request: Request[Any, Any, Any],
         order_id: str,
-        admin: Identity,
+        admin: NamedDependency[Identity],
         cancel_order: FromDishka[CancelOrder],
     ) -> OrderOut:
         body = await decode_body(request, CancelRequest, optional=True)

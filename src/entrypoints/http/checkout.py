@@ -4,7 +4,7 @@ from typing import Any
 
 from dishka import FromDishka
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect
 
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -33,7 +33,10 @@ class CheckoutController(Controller):
         status_code=200,
     )
     async def start(
-        self, request: Request[Any, Any, Any], user: Identity, start_checkout: FromDishka[StartCheckout]
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[Identity],
+        start_checkout: FromDishka[StartCheckout],
     ) -> Response[CheckoutResponse] | Redirect:
         body = await decode_body(request, CheckoutRequest)
         started = await start_checkout.execute(
@@ -54,7 +57,7 @@ class CheckoutController(Controller):
         summary="A checkout session's outcome",
     )
     async def status(
-        self, session_id: str, user: Identity, checkout_status: FromDishka[GetCheckoutStatus]
+        self, session_id: str, user: NamedDependency[Identity], checkout_status: FromDishka[GetCheckoutStatus]
     ) -> CheckoutStatusOut:
         found = await checkout_status.execute(user.user_id, session_id)
         return CheckoutStatusOut(

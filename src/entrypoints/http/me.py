@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dishka import FromDishka
 from litestar import Controller, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from application.billing.get_billing_status import GetBillingStatus
 from application.orders.queries import ListOrders
@@ -17,7 +17,7 @@ class MeController(Controller):
     dependencies = {"user": Provide(signed_in_user)}
 
     @get("/me/billing", summary="The signed-in user's subscription and entitlements")
-    async def billing(self, user: Identity, billing: FromDishka[GetBillingStatus]) -> BillingOut:
+    async def billing(self, user: NamedDependency[Identity], billing: FromDishka[GetBillingStatus]) -> BillingOut:
         status = await billing.execute(user.user_id)
         e = status.entitlements
         return BillingOut(
@@ -29,9 +29,9 @@ class MeController(Controller):
         )
 
     @get("/orders", summary="The signed-in user's orders, newest first")
-    async def orders(self, user: Identity, orders: FromDishka[ListOrders]) -> OrdersOut:
+    async def orders(self, user: NamedDependency[Identity], orders: FromDishka[ListOrders]) -> OrdersOut:
         return OrdersOut([OrderOut.of(o) for o in await orders.for_user(user.user_id)])
 
     @get("/orders/{order_id:str}", summary="One of the signed-in user's orders")
-    async def order(self, order_id: str, user: Identity, orders: FromDishka[ListOrders]) -> OrderOut:
+    async def order(self, order_id: str, user: NamedDependency[Identity], orders: FromDishka[ListOrders]) -> OrderOut:
         return OrderOut.of(await orders.one_for_user(user.user_id, order_id))

@@ -4,7 +4,7 @@ from typing import Any
 
 from dishka import FromDishka
 from litestar import Controller, Request, Response, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect
 
 from application.portal.open_portal import OpenPortal
@@ -26,7 +26,7 @@ class PortalController(Controller):
         status_code=303,
     )
     async def open(
-        self, request: Request[Any, Any, Any], user: Identity, portal: FromDishka[OpenPortal]
+        self, request: Request[Any, Any, Any], user: NamedDependency[Identity], portal: FromDishka[OpenPortal]
     ) -> Response[PortalOut] | Redirect:
         url = await portal.execute(user.user_id)
         if "application/json" in request.headers.get("accept", ""):
