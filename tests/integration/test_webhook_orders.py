@@ -38,7 +38,7 @@ async def test_checkout_session_completed_authorizes_the_order_after_one_read_of
     order_id, session_id, intent_id = await _paid(harness)
     calls_before = harness.gateway.calls.copy()
 
-    await harness.deliver_ok(session_event("checkout.session.completed", harness, session_id))
+    await harness.deliver_ok(session_event("checkout.session.completed", harness.gateway, session_id))
 
     order = await harness.order(BUYER, order_id)
     assert (order["status"], order["payment_intent_id"]) == ("authorized", intent_id)
@@ -53,7 +53,7 @@ async def test_payment_intent_amount_capturable_updated_authorizes_the_order_wit
     order_id, _, intent_id = await _paid(harness)
     calls_before = harness.gateway.calls.copy()
 
-    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness.gateway, intent_id))
 
     order = await harness.order(BUYER, order_id)
     assert (order["status"], order["payment_intent_id"]) == ("authorized", intent_id)
@@ -71,7 +71,7 @@ async def test_payment_intent_succeeded_captures_the_order_marks_the_session_and
     dashboard_capture(harness.gateway, intent_id)
     calls_before = harness.gateway.calls.copy()
 
-    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness.gateway, intent_id))
 
     order = await harness.order(BUYER, order_id)
     assert order["status"] == "captured"
@@ -86,10 +86,10 @@ async def test_a_lapsed_hold_reported_by_payment_intent_canceled_cancels_the_ord
     harness: Harness,
 ) -> None:
     order_id, _, intent_id = await _paid(harness)
-    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness.gateway, intent_id))
     lapse_hold(harness.gateway, intent_id)
 
-    await harness.deliver_ok(intent_event("payment_intent.canceled", harness, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.canceled", harness.gateway, intent_id))
 
     order = await harness.order(BUYER, order_id)
     assert (order["status"], order["cancellation_reason"]) == ("canceled", "automatic")
@@ -118,7 +118,7 @@ async def test_whatever_reason_stripe_gives_for_a_cancellation_the_order_ends_ca
         intent = harness.gateway.intents[intent_id]
         await harness.gateway.cancel_payment_intent(intent.id, reason=reason, idempotency_key=f"t:{reason}")
 
-        response = await harness.deliver(intent_event("payment_intent.canceled", harness, intent_id))
+        response = await harness.deliver(intent_event("payment_intent.canceled", harness.gateway, intent_id))
 
         assert response.status_code == 200, (reason, response.text)
         order = await harness.order(f"user_{reason}", order_id)
@@ -129,7 +129,7 @@ async def test_checkout_session_expired_expires_a_pending_order(harness: Harness
     order_id, session_id = await harness.checkout(BUYER)
     calls_before = harness.gateway.calls.copy()
 
-    await harness.deliver_ok(session_event("checkout.session.expired", harness, session_id))
+    await harness.deliver_ok(session_event("checkout.session.expired", harness.gateway, session_id))
 
     order = await harness.order(BUYER, order_id)
     assert order["status"] == "expired"
@@ -142,7 +142,7 @@ async def test_completion_reported_after_a_dashboard_capture_captures_the_order_
     order_id, session_id, intent_id = await _paid(harness)
     dashboard_capture(harness.gateway, intent_id)
 
-    await harness.deliver_ok(session_event("checkout.session.completed", harness, session_id))
+    await harness.deliver_ok(session_event("checkout.session.completed", harness.gateway, session_id))
 
     assert (await harness.order(BUYER, order_id))["status"] == "captured"
     assert len(harness.email.sent) == 1
@@ -154,7 +154,7 @@ async def test_events_naming_an_order_the_service_does_not_know_are_acknowledged
 ) -> None:
     order_id, _, intent_id = await _paid(harness)
     dashboard_capture(harness.gateway, intent_id)
-    foreign = intent_event("payment_intent.succeeded", harness, intent_id)
+    foreign = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
     foreign["data"]["object"]["metadata"] = {"order_id": "ord_from_another_system", "user_id": "someone"}
 
     await harness.deliver_ok(foreign)
@@ -169,9 +169,9 @@ async def test_a_capture_reported_for_an_expired_order_is_acknowledged_ignored_a
     harness: Harness,
 ) -> None:
     order_id, session_id, intent_id = await _paid(harness)
-    await harness.deliver_ok(session_event("checkout.session.expired", harness, session_id))
+    await harness.deliver_ok(session_event("checkout.session.expired", harness.gateway, session_id))
     dashboard_capture(harness.gateway, intent_id)
-    succeeded = intent_event("payment_intent.succeeded", harness, intent_id)
+    succeeded = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
 
     await harness.deliver_ok(succeeded)
 
@@ -192,15 +192,15 @@ async def test_completion_hold_and_capture_in_any_order_and_repeated_end_capture
         order_id, session_id, intent_id = await _paid(harness, user_id)
         # Stripe's events, each a snapshot taken when it happened: paid (held), then captured.
         snapshots = {
-            "checkout.session.completed": session_event("checkout.session.completed", harness, session_id),
+            "checkout.session.completed": session_event("checkout.session.completed", harness.gateway, session_id),
             "payment_intent.amount_capturable_updated": intent_event(
-                "payment_intent.amount_capturable_updated", harness, intent_id
+                "payment_intent.amount_capturable_updated", harness.gateway, intent_id
             ),
         }
         dashboard_capture(harness.gateway, intent_id)
-        snapshots["payment_intent.succeeded"] = intent_event("payment_intent.succeeded", harness, intent_id)
+        snapshots["payment_intent.succeeded"] = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
         # A second, distinct event reporting the same capture (as when a capture is retried).
-        again = intent_event("payment_intent.succeeded", harness, intent_id)
+        again = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
         sent_before = len(harness.email.sent)
 
         for event_type in order_of_arrival:
@@ -221,7 +221,7 @@ async def test_under_auto_capture_completion_captures_once_and_stripes_follow_up
 ) -> None:
     async with make_harness(ORDER_CAPTURE="auto") as h:
         order_id, session_id, intent_id = await _paid(h)
-        completed = session_event("checkout.session.completed", h, session_id)
+        completed = session_event("checkout.session.completed", h.gateway, session_id)
 
         await h.deliver_ok(completed)
 
@@ -231,10 +231,10 @@ async def test_under_auto_capture_completion_captures_once_and_stripes_follow_up
         assert h.gateway.calls["capture_payment_intent"] == 1
         assert [m.to for m in h.email.sent] == [BUYER_EMAIL]
         # What Stripe sends next: the capture's own event, a late hold event, a redelivery.
-        await h.deliver_ok(intent_event("payment_intent.succeeded", h, intent_id))
-        await h.deliver_ok(intent_event("payment_intent.amount_capturable_updated", h, intent_id))
+        await h.deliver_ok(intent_event("payment_intent.succeeded", h.gateway, intent_id))
+        await h.deliver_ok(intent_event("payment_intent.amount_capturable_updated", h.gateway, intent_id))
         await h.deliver_ok(completed)
-        await h.deliver_ok(session_event("checkout.session.completed", h, session_id))
+        await h.deliver_ok(session_event("checkout.session.completed", h.gateway, session_id))
 
         assert h.gateway.calls["capture_payment_intent"] == 1
         assert h.gateway.calls["set_checkout_session_metadata"] == 1
@@ -246,14 +246,14 @@ async def test_an_admin_capture_followed_by_stripes_payment_intent_succeeded_sen
     harness: Harness,
 ) -> None:
     order_id, session_id, intent_id = await _paid(harness)
-    await harness.deliver_ok(session_event("checkout.session.completed", harness, session_id))
+    await harness.deliver_ok(session_event("checkout.session.completed", harness.gateway, session_id))
     admin = harness.headers("user_admin", role="admin")
 
     captured = await harness.client.post(f"/api/admin/orders/{order_id}/capture", headers=admin)
     assert captured.status_code == 200, captured.text
     assert captured.json()["status"] == "captured"
-    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness, intent_id))
-    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness.gateway, intent_id))
+    await harness.deliver_ok(intent_event("payment_intent.succeeded", harness.gateway, intent_id))
     second_capture = await harness.client.post(f"/api/admin/orders/{order_id}/capture", headers=admin)
 
     assert second_capture.status_code == 409
@@ -266,7 +266,7 @@ async def test_an_admin_capture_followed_by_stripes_payment_intent_succeeded_sen
 async def _captured_through_webhook(h: Harness, **checkout: Any) -> str:
     order_id, _, intent_id = await _paid(h, **checkout)
     dashboard_capture(h.gateway, intent_id)
-    await h.deliver_ok(intent_event("payment_intent.succeeded", h, intent_id))
+    await h.deliver_ok(intent_event("payment_intent.succeeded", h.gateway, intent_id))
     return order_id
 
 
@@ -303,12 +303,12 @@ async def test_over_smtp_the_buyer_receives_exactly_one_message_with_text_and_ht
     with smtp_server() as (inbox, smtp_url):
         async with make_harness(SMTP_URL=smtp_url, EMAIL_FROM="Shop <billing@shop.example>") as h:
             order_id, session_id, intent_id = await _paid(h)
-            await h.deliver_ok(session_event("checkout.session.completed", h, session_id))
+            await h.deliver_ok(session_event("checkout.session.completed", h.gateway, session_id))
             dashboard_capture(h.gateway, intent_id)
-            succeeded = intent_event("payment_intent.succeeded", h, intent_id)
+            succeeded = intent_event("payment_intent.succeeded", h.gateway, intent_id)
             await h.deliver_ok(succeeded)
             await h.deliver_ok(succeeded)
-            await h.deliver_ok(intent_event("payment_intent.succeeded", h, intent_id))
+            await h.deliver_ok(intent_event("payment_intent.succeeded", h.gateway, intent_id))
             # The send completes inside the request (the server keeps a message before its 250).
 
         assert len(inbox.messages) == 1
@@ -326,8 +326,8 @@ async def test_orders_of_different_buyers_are_moved_only_by_their_own_events(har
     mine, my_session, _ = await _paid(harness, "user_a")
     theirs, _, their_intent = await _paid(harness, "user_b")
 
-    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness, their_intent))
-    await harness.deliver_ok(session_event("checkout.session.expired", harness, my_session))
+    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness.gateway, their_intent))
+    await harness.deliver_ok(session_event("checkout.session.expired", harness.gateway, my_session))
 
     assert (await harness.order("user_a", mine))["status"] == "expired"
     assert (await harness.order("user_b", theirs))["status"] == "authorized"

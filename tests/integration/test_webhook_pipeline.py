@@ -38,7 +38,7 @@ async def test_an_event_is_stored_as_received_before_its_handler_runs_and_marked
 ) -> None:
     order_id, session_id = await harness.checkout("user_pipe")
     harness.gateway.authorize(session_id)
-    payload = session_event("checkout.session.completed", harness, session_id, created=1_767_225_600)
+    payload = session_event("checkout.session.completed", harness.gateway, session_id, created=1_767_225_600)
     seen_during_handler: list[str] = []
     real_read = harness.gateway.get_payment_intent
 
@@ -73,7 +73,7 @@ async def test_an_event_is_stored_as_received_before_its_handler_runs_and_marked
 
 async def test_a_redelivered_processed_event_is_acknowledged_and_no_effect_is_repeated(harness: Harness) -> None:
     _, _, intent_id = await _captured_order(harness)
-    succeeded = intent_event("payment_intent.succeeded", harness, intent_id)
+    succeeded = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
     await harness.deliver_ok(succeeded)
     calls_after_first = harness.gateway.calls.copy()
     assert len(harness.email.sent) == 1
@@ -106,7 +106,7 @@ async def test_a_failing_handler_answers_500_stores_the_event_as_failed_and_leav
 ) -> None:
     order_id, session_id = await harness.checkout("user_pipe")
     harness.gateway.authorize(session_id)
-    completed = session_event("checkout.session.completed", harness, session_id)
+    completed = session_event("checkout.session.completed", harness.gateway, session_id)
     harness.gateway.fail_next("get_payment_intent")
 
     response = await harness.deliver(completed)
@@ -127,7 +127,7 @@ async def test_a_failure_after_the_handler_moved_the_order_rolls_the_move_back(m
     async with make_harness(ORDER_CAPTURE="auto") as h:
         order_id, session_id = await h.checkout("user_pipe")
         h.gateway.authorize(session_id)
-        completed = session_event("checkout.session.completed", h, session_id)
+        completed = session_event("checkout.session.completed", h.gateway, session_id)
         h.gateway.fail_next("capture_payment_intent")
 
         failed = await h.deliver(completed)
@@ -150,7 +150,7 @@ async def test_a_failure_after_the_handler_moved_the_order_rolls_the_move_back(m
 async def test_stripes_redelivery_of_a_failed_event_processes_it(harness: Harness) -> None:
     order_id, session_id = await harness.checkout("user_pipe")
     harness.gateway.authorize(session_id)
-    completed = session_event("checkout.session.completed", harness, session_id)
+    completed = session_event("checkout.session.completed", harness.gateway, session_id)
     harness.gateway.fail_next("get_payment_intent", times=2)
     assert (await harness.deliver(completed)).status_code == 500
     assert (await harness.deliver(completed)).status_code == 500
@@ -169,7 +169,7 @@ async def test_the_replay_command_runs_a_failed_event_again_and_a_second_replay_
 ) -> None:
     order_id, session_id = await harness.checkout("user_pipe")
     harness.gateway.authorize(session_id)
-    completed = session_event("checkout.session.completed", harness, session_id)
+    completed = session_event("checkout.session.completed", harness.gateway, session_id)
     harness.gateway.fail_next("get_payment_intent")
     assert (await harness.deliver(completed)).status_code == 500
 
@@ -192,7 +192,7 @@ async def test_replaying_an_event_that_was_never_received_is_not_found(harness: 
 async def test_an_unexpected_error_in_a_handler_also_leaves_the_event_failed_for_a_retry(harness: Harness) -> None:
     order_id, session_id = await harness.checkout("user_pipe")
     harness.gateway.authorize(session_id)
-    completed = session_event("checkout.session.completed", harness, session_id)
+    completed = session_event("checkout.session.completed", harness.gateway, session_id)
     harness.gateway.fail_next("get_payment_intent", RuntimeError("a bug, not an outage"))
 
     response = await harness.deliver(completed)
@@ -211,7 +211,7 @@ async def test_a_failed_confirmation_email_does_not_fail_the_event_and_is_sent_o
     harness: Harness,
 ) -> None:
     order_id, _, intent_id = await _captured_order(harness)
-    succeeded = intent_event("payment_intent.succeeded", harness, intent_id)
+    succeeded = intent_event("payment_intent.succeeded", harness.gateway, intent_id)
     harness.email.fail_next()
 
     await harness.deliver_ok(succeeded)

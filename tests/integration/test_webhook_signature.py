@@ -73,7 +73,7 @@ async def test_a_delivery_that_is_not_verifiably_from_stripe_is_refused_and_leav
         order_id, session_id = await h.checkout("user_sig")
         h.gateway.authorize(session_id)
         calls_before = h.gateway.calls.copy()
-        payload = json.dumps(session_event("checkout.session.completed", h, session_id)).encode()
+        payload = json.dumps(session_event("checkout.session.completed", h.gateway, session_id)).encode()
 
         body, header = make_bad(payload)
         response = await h.post_raw(body, header)
@@ -93,7 +93,7 @@ async def test_the_same_delivery_signed_correctly_is_accepted(make_harness: Harn
     async with make_harness(STRIPE_WEBHOOK_TOLERANCE=str(TOLERANCE)) as h:
         order_id, session_id = await h.checkout("user_sig")
         h.gateway.authorize(session_id)
-        payload = session_event("checkout.session.completed", h, session_id)
+        payload = session_event("checkout.session.completed", h.gateway, session_id)
 
         response = await h.deliver(payload, timestamp=now_ts() - TOLERANCE + 20)
 
@@ -109,7 +109,7 @@ async def test_during_secret_rotation_an_event_signed_with_the_second_secret_is_
     async with make_harness(STRIPE_WEBHOOK_SECRET=f"{WEBHOOK_SECRET}, {ROTATED_SECRET}") as h:
         order_id, session_id = await h.checkout("user_rot")
         h.gateway.authorize(session_id)
-        payload = session_event("checkout.session.completed", h, session_id)
+        payload = session_event("checkout.session.completed", h.gateway, session_id)
 
         response = await h.deliver(payload, secret=ROTATED_SECRET)
 
@@ -123,7 +123,7 @@ async def test_during_secret_rotation_the_first_secret_still_works_and_a_third_d
     # `harness` runs with one secret; rotation is the case above. Here: only configured secrets count.
     _, session_id = await harness.checkout("user_rot")
     harness.gateway.authorize(session_id)
-    completed = session_event("checkout.session.completed", harness, session_id)
+    completed = session_event("checkout.session.completed", harness.gateway, session_id)
 
     refused = await harness.deliver(completed, secret=ROTATED_SECRET)
     accepted = await harness.deliver(completed)

@@ -82,7 +82,7 @@ async def test_checkout_completed_in_subscription_mode_links_the_customer_and_su
     harness.gateway.add_subscription(subscription_state(SUB, "cus_made_elsewhere"))
     calls_before = harness.gateway.calls.copy()
 
-    await harness.deliver_ok(subscription_checkout_event(harness, USER, "cus_made_elsewhere", SUB))
+    await harness.deliver_ok(subscription_checkout_event(USER, "cus_made_elsewhere", SUB))
 
     billing = await harness.billing(USER)
     assert billing["stripe_customer_id"] == "cus_made_elsewhere"

@@ -282,14 +282,14 @@ def now_ts() -> int:
 
 def session_event(
     event_type: str,
-    harness: Harness,
+    gateway: InMemoryPaymentGateway,
     session_id: str,
     *,
     created: int | None = None,
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """A `checkout.session.*` event carrying the fake gateway's current view of the session."""
-    session = harness.gateway.sessions[session_id]
+    session = gateway.sessions[session_id]
     obj = stripe_object(
         "checkout.session",
         id=session.id,
@@ -308,10 +308,15 @@ def session_event(
 
 
 def intent_event(
-    event_type: str, harness: Harness, intent_id: str, *, created: int | None = None, event_id: str | None = None
+    event_type: str,
+    gateway: InMemoryPaymentGateway,
+    intent_id: str,
+    *,
+    created: int | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
     """A `payment_intent.*` event carrying the fake gateway's current view of the PaymentIntent."""
-    intent = harness.gateway.intents[intent_id]
+    intent = gateway.intents[intent_id]
     obj = stripe_object(
         "payment_intent",
         id=intent.id,
@@ -396,7 +401,7 @@ def subscription_event(
 
 
 def subscription_checkout_event(
-    harness: Harness, user_id: str, customer_id: str, subscription_id: str, *, created: int | None = None
+    user_id: str, customer_id: str, subscription_id: str, *, created: int | None = None
 ) -> dict[str, Any]:
     obj = stripe_object(
         "checkout.session",

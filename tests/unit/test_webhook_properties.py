@@ -1,0 +1,361 @@
+"""Property tests of the webhook pipeline on the in-memory fakes: whatever Stripe does to an order or a
+subscription, and however its events arrive (interleaved with the changes, shuffled, duplicated,
+some failing and redelivered), the service ends at Stripe's newest state with each side effect
+performed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.babel.money_formatter import BabelMoneyFormatter
+from adapters.in_memory.cache import InMemoryCache
+from adapters.in_memory.clock import ManualClock
+from adapters.in_memory.email import InMemoryEmailSender
+from adapters.in_memory.tokens import InMemoryUserDirectory
+from adapters.in_memory.unit_of_work import InMemoryUnitOfWork
+from adapters.stripe.event_verifier import StripeEventVerifier
+from application.catalog.invalidate_catalog import InvalidateCatalog
+from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
+from application.customers.ensure_stripe_customer import EnsureStripeCustomer
+from application.customers.register_user import RegisterUser
+from application.orders.advance_order import AdvanceOrder
+from application.orders.capture_order import CaptureOrder
+from application.orders.confirmation import ConfirmationSettings, OrderEffects
+from application.outbox import Outbox
+from application.ports.payment_gateway import SubscriptionState
+from application.ports.tokens import Identity
+from application.subscriptions.sync_subscription import SyncSubscription
+from application.webhooks.context import WebhookContext
+from application.webhooks.process_event import ProcessStripeEvent, WebhookHandlingFailed
+from domain.order import OrderStatus
+from domain.subscription import SubscriptionStatus as S
+from domain.webhook_event import EventStatus
+from tests.integration.webhook_support import (
+    USD_PRICE,
+    dashboard_capture,
+    intent_event,
+    lapse_hold,
+    session_event,
+    stripe_gateway,
+    subscription_checkout_event,
+    subscription_event,
+    subscription_state,
+)
+from tests.support.stripe_events import signed
+
+SECRET = "whsec_property_tests"
+# Reads a handler makes, which may fail; effects' calls are counted exactly, so they never fail here.
+HICCUPS = ("get_payment_intent", "get_subscription")
+USER = "user_prop"
+EMAIL = "user_prop@buyers.example"
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@dataclass
+class World:
+    """The webhook use case wired to in-memory fakes, exactly as the container wires the real ones."""
+
+    uow: InMemoryUnitOfWork
+    gateway: Any
+    email: InMemoryEmailSender
+    outbox: Outbox
+    process: ProcessStripeEvent
+    checkout: StartCheckout
+
+    @classmethod
+    def build(cls, *, auto_capture: bool = False) -> World:
+        uow, gateway, email, clock = InMemoryUnitOfWork(), stripe_gateway(), InMemoryEmailSender(), ManualClock()
+        effects = OrderEffects(
+            uow, gateway, email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://shop.example")
+        )
+        outbox = Outbox(uow, clock, effects.performers())
+        advance = AdvanceOrder(clock, outbox)
+        context = WebhookContext(
+            uow,
+            gateway,
+            advance,
+            CaptureOrder(uow, gateway, advance, outbox),
+            SyncSubscription(gateway),
+            InvalidateCatalog(InMemoryCache(clock)),
+            auto_capture,
+        )
+        process = ProcessStripeEvent(StripeEventVerifier([SECRET]), uow, clock, outbox, context)
+        checkout = StartCheckout(
+            uow,
+            gateway,
+            EnsureStripeCustomer(uow, gateway),
+            clock,
+            CheckoutSettings("https://shop.example/ok", "https://shop.example/no", True),
+        )
+        return cls(uow, gateway, email, outbox, process, checkout)
+
+    async def sign_in(self) -> None:
+        await RegisterUser(self.uow, InMemoryUserDirectory()).execute(Identity(USER, EMAIL))
+
+    async def deliver(self, payload: dict[str, Any]) -> bool:
+        """One delivery as Stripe makes it; False when the service answered 500 (Stripe retries)."""
+        body, header = signed(payload, SECRET)
+        try:
+            await self.process.execute(body, header)
+        except WebhookHandlingFailed:
+            return False
+        return True
+
+    async def settle(self, sent: list[dict[str, Any]]) -> None:
+        """What happens after the storm: Stripe redelivers every event not yet acknowledged, and the
+        sweeper retries effects whose first attempt failed (both bounded)."""
+        for _ in range(5):
+            unacknowledged = [
+                p for p in sent if self._status(p["id"]) not in (EventStatus.PROCESSED, EventStatus.IGNORED)
+            ]
+            for payload in unacknowledged:
+                await self.deliver(payload)
+        assert all(self._status(p["id"]) in (EventStatus.PROCESSED, EventStatus.IGNORED) for p in sent)
+        for _ in range(3):
+            await self.outbox.run_pending()
+        assert all(effect.done_at is not None for effect in self.uow.store.effects.values())
+
+    def _status(self, event_id: str) -> EventStatus | None:
+        stored = self.uow.store.events.get(event_id)
+        return stored.status if stored else None
+
+
+class Stripe:
+    """Delivers Stripe's events while Stripe's state changes: each change emits its events into the
+    outbox of pending deliveries; in between, hypothesis picks which pending event (or an already
+    delivered one, again) arrives next."""
+
+    def __init__(self, world: World, data: st.DataObject) -> None:
+        self.world = world
+        self.data = data
+        self.pending: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+
+    def emit(self, *payloads: dict[str, Any]) -> None:
+        for payload in payloads:
+            self.pending.append(payload)
+            if self.data.draw(st.booleans(), label="emitted twice"):
+                self.pending.append(payload)
+
+    async def deliver_some(self, *, all_of_them: bool = False) -> None:
+        while self.pending:
+            if not all_of_them and not self.data.draw(st.booleans(), label="deliver now"):
+                return
+            index = self.data.draw(st.integers(0, len(self.pending) - 1), label="which event")
+            payload = self.pending.pop(index)
+            self.hiccup()
+            await self.world.deliver(payload)
+            self.sent.append(payload)
+            await self.after_delivery(payload)
+
+    def hiccup(self) -> None:
+        """Now and then Stripe answers one read with a 5xx, or the mail server refuses one message."""
+        failure = self.data.draw(st.sampled_from([None] * 5 + [*HICCUPS, "email"]), label="failure")
+        if failure == "email":
+            self.world.email.fail_next()
+        elif failure is not None:
+            self.world.gateway.fail_next(failure)
+
+    async def after_delivery(self, payload: dict[str, Any]) -> None:
+        """Stripe's reaction to what the service did (e.g. the capture it asked for)."""
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+ORDER_STORIES = {
+    # Stripe-side changes, in order, for one paid or abandoned checkout under manual review.
+    "abandoned": ["expire"],
+    "paid, awaiting review": ["pay"],
+    "paid, captured in the Dashboard": ["pay", "capture"],
+    "paid, hold lapsed": ["pay", "lapse"],
+}
+FINAL_STATUS = {
+    "abandoned": OrderStatus.EXPIRED,
+    "paid, awaiting review": OrderStatus.AUTHORIZED,
+    "paid, captured in the Dashboard": OrderStatus.CAPTURED,
+    "paid, hold lapsed": OrderStatus.CANCELED,
+}
+
+
+class OrderStripe(Stripe):
+    def __init__(self, world: World, data: st.DataObject, session_id: str) -> None:
+        super().__init__(world, data)
+        self.session_id = session_id
+        self.intent_id: str | None = None
+        self.captured_by_service = False
+
+    def change(self, step: str) -> None:
+        gateway = self.world.gateway
+        if step == "expire":
+            self.emit(session_event("checkout.session.expired", gateway, self.session_id))
+        elif step == "pay":
+            self.intent_id = gateway.authorize(self.session_id).id
+            self.emit(
+                session_event("checkout.session.completed", gateway, self.session_id),
+                intent_event("payment_intent.amount_capturable_updated", gateway, self.intent_id),
+            )
+        elif step == "capture":
+            assert self.intent_id
+            dashboard_capture(gateway, self.intent_id)
+            self.emit(intent_event("payment_intent.succeeded", gateway, self.intent_id))
+        elif step == "lapse":
+            assert self.intent_id
+            lapse_hold(gateway, self.intent_id)
+            self.emit(intent_event("payment_intent.canceled", gateway, self.intent_id))
+
+    async def after_delivery(self, payload: dict[str, Any]) -> None:
+        # Under auto capture the service captures; Stripe then reports it like any capture.
+        captured = self.intent_id is not None and self.world.gateway.intents[self.intent_id].status == "succeeded"
+        if captured and not self.captured_by_service and self.world.gateway.calls["capture_payment_intent"]:
+            self.captured_by_service = True
+            assert self.intent_id
+            self.emit(intent_event("payment_intent.succeeded", self.world.gateway, self.intent_id))
+
+
+async def _order_scenario(data: st.DataObject, story: str, auto_capture: bool) -> None:
+    world = World.build(auto_capture=auto_capture)
+    await world.sign_in()
+    started = await world.checkout.execute(StartCheckoutCommand(USER, USD_PRICE.id))
+    assert started.order_id
+    stripe = OrderStripe(world, data, started.id)
+
+    for step in ORDER_STORIES[story]:
+        await stripe.deliver_some()
+        stripe.change(step)
+    await stripe.deliver_some(all_of_them=True)
+    await world.settle(stripe.sent)
+
+    expected = FINAL_STATUS[story]
+    if auto_capture and expected is OrderStatus.AUTHORIZED:
+        expected = OrderStatus.CAPTURED
+    order = world.uow.store.orders[started.order_id]
+    captured = expected is OrderStatus.CAPTURED
+    assert order.status is expected
+    assert [m.to for m in world.email.sent] == ([EMAIL] if captured else [])
+    assert world.gateway.calls["set_checkout_session_metadata"] == (1 if captured else 0)
+    assert (world.gateway.sessions[started.id].metadata.get("order_status") == "captured") is captured
+    assert world.gateway.calls["capture_payment_intent"] == (1 if captured and auto_capture else 0)
+    if expected is OrderStatus.CANCELED:
+        assert order.cancellation_reason == "automatic"
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), story=st.sampled_from(sorted(ORDER_STORIES)))
+def test_an_order_ends_at_the_furthest_status_stripe_reached_with_each_effect_once(
+    data: st.DataObject, story: str
+) -> None:
+    asyncio.run(_order_scenario(data, story, auto_capture=False))
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), story=st.sampled_from(["abandoned", "paid, awaiting review"]))
+def test_under_auto_capture_a_paid_order_is_captured_once_with_one_email_whatever_the_arrival_order(
+    data: st.DataObject, story: str
+) -> None:
+    asyncio.run(_order_scenario(data, story, auto_capture=True))
+
+
+# --- subscriptions --------------------------------------------------------------------------------
+
+SUB = "sub_prop"
+T0 = 1_900_000_000
+
+subscription_changes = st.lists(
+    st.one_of(
+        st.tuples(st.just("status"), st.sampled_from([S.ACTIVE, S.PAST_DUE, S.UNPAID, S.TRIALING])),
+        st.tuples(st.just("cancel_at_period_end"), st.booleans()),
+        st.tuples(st.just("renew"), st.just(None)),
+        st.tuples(st.just("pause"), st.just(None)),
+        st.tuples(st.just("resume"), st.just(None)),
+        st.tuples(st.just("delete"), st.just(None)),
+    ),
+    max_size=7,
+)
+
+
+def _apply(state: SubscriptionState, change: tuple[str, Any], at: int) -> tuple[str, SubscriptionState]:
+    kind, value = change
+    if kind == "status":
+        return "customer.subscription.updated", replace(state, status=value)
+    if kind == "cancel_at_period_end":
+        return "customer.subscription.updated", replace(state, cancel_at_period_end=value)
+    if kind == "renew":
+        end = (state.current_period_end or datetime.fromtimestamp(T0, UTC)).timestamp() + 30 * 86400
+        return "customer.subscription.updated", replace(state, current_period_end=datetime.fromtimestamp(end, UTC))
+    if kind == "pause":
+        return "customer.subscription.paused", replace(state, status=S.PAUSED)
+    if kind == "resume":
+        return "customer.subscription.resumed", replace(state, status=S.ACTIVE)
+    moment = datetime.fromtimestamp(at, UTC)
+    return "customer.subscription.deleted", replace(state, status=S.CANCELED, canceled_at=moment, ended_at=moment)
+
+
+async def _subscription_scenario(
+    data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
+) -> None:
+    world = World.build()
+    await world.sign_in()
+    customer_id = await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)
+    stripe = Stripe(world, data)
+    second = T0 - 1000
+    state = world.gateway.add_subscription(subscription_state(SUB, customer_id, first_status, period_end=T0))
+    created = [subscription_event("customer.subscription.created", state, user_id=USER, created=second)]
+    if via_checkout:
+        created.append(subscription_checkout_event(USER, customer_id, SUB, created=second))
+    stripe.emit(*created)
+    deleted = False
+
+    for change in changes:
+        if deleted:
+            break  # nothing happens to a canceled subscription any more
+        await stripe.deliver_some()
+        second += data.draw(st.sampled_from([0, 0, 1, 60]), label="seconds later")  # often the same second
+        event_type, state = _apply(state, change, second)
+        world.gateway.subscriptions[SUB] = state
+        stripe.emit(subscription_event(event_type, state, user_id=USER, created=second))
+        deleted = state.status is S.CANCELED
+    await stripe.deliver_some(all_of_them=True)
+    await world.settle(stripe.sent)
+
+    stored = world.uow.store.subscriptions[SUB]
+    truth = world.gateway.subscriptions[SUB]
+    assert (
+        stored.status,
+        stored.price_id,
+        stored.current_period_end,
+        stored.cancel_at_period_end,
+        stored.canceled_at,
+        stored.ended_at,
+        stored.stripe_customer_id,
+        stored.user_id,
+    ) == (
+        truth.status,
+        truth.price_id,
+        truth.current_period_end,
+        truth.cancel_at_period_end,
+        truth.canceled_at,
+        truth.ended_at,
+        customer_id,
+        USER,
+    )
+    assert world.uow.store.customers[USER].stripe_customer_id == customer_id
+    assert world.email.sent == []
+
+
+@PROPERTY_SETTINGS
+@given(
+    data=st.data(),
+    first_status=st.sampled_from([S.ACTIVE, S.TRIALING, S.INCOMPLETE]),
+    changes=subscription_changes,
+    via_checkout=st.booleans(),
+)
+def test_the_stored_subscription_ends_equal_to_stripes_newest_state_whatever_the_arrival_order(
+    data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
+) -> None:
+    asyncio.run(_subscription_scenario(data, first_status, changes, via_checkout))
