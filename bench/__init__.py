@@ -1,0 +1,1 @@
+"""On-demand benchmarks (`make bench`): webhook ingest and catalog warm read. See README.md."""
