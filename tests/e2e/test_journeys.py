@@ -105,8 +105,12 @@ def checkout_and_pay(api: httpx.Client, base: str, price_id: str) -> dict[str, A
         action = re.search(r"<form method='post' action='([^']+/pay)'>", page.text)
         assert action, page.text
         paid = browser.post(f"{base}{action.group(1)}", follow_redirects=False)
-    assert paid.status_code == 303, paid.text
-    assert paid.headers["location"] == f"{base}/checkout/success?session_id={session['id']}"
+        assert paid.status_code == 303, paid.text
+        assert paid.headers["location"] == f"{base}/checkout/success?session_id={session['id']}"
+        # no front end in sandbox mode: the success page leads back to the demo store
+        landed = browser.get(paid.headers["location"], follow_redirects=True)
+        assert landed.status_code == 200
+        assert landed.url.path == "/sandbox"
     return session
 
 
@@ -310,6 +314,8 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
         signed_in = httpx.post(f"{base}/sandbox/sign-in", json={"user_id": "u", "email": "u@example.com"}, timeout=10)
         assert signed_in.status_code == 404
         assert httpx.get(f"{base}/sandbox/stripe/v1/products", timeout=10).status_code == 404
+        assert httpx.get(f"{base}/checkout/success", timeout=10).status_code == 404
+        assert httpx.get(f"{base}/", timeout=10).status_code == 404
 
         # A token signed the way the sandbox signs, with a sandbox's key, is not trusted.
         token = Sandbox(public_url=base, seed=False).signer.sign("user_x", "x@example.com", role="admin")

@@ -41,6 +41,9 @@ def service_process(
     port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
     full_env.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env})
+    # Let the process cache bytecode as a plain `make run` does: compiling every import from source
+    # again in each started process costs seconds of CPU (the venv is installed without .pyc files).
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     log_file = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         # `serve` applies pending migrations before it listens, as `make run` does (one process start, not two)
