@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import msgspec
+from litestar import get
+from litestar.handlers import HTTPRouteHandler
+from litestar.response import Redirect
 from sqlalchemy.engine import make_url
 
 from entrypoints.settings import ClerkSettings, Secret, Settings
@@ -46,3 +49,15 @@ def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     if not clerk.jwt_key and not clerk.jwks_url:
         clerk = ClerkSettings(jwt_key=sandbox.jwt_public_key_pem, authorized_parties=clerk.authorized_parties)
     return msgspec.structs.replace(settings, stripe=stripe, clerk=clerk), sandbox
+
+
+def front_end_stand_ins() -> list[HTTPRouteHandler]:
+    """Sandbox mode has no front end, yet Stripe sends people to its pages: the checkout success page,
+    the pricing section (cancel), the portal's return URL. Send them back to the demo store instead
+    of a 404."""
+
+    @get(["/", "/checkout/success"], include_in_schema=False, sync_to_thread=False)
+    def to_demo_store() -> Redirect:
+        return Redirect("/sandbox", status_code=303)
+
+    return [to_demo_store]

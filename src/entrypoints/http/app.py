@@ -46,7 +46,7 @@ EFFECT_SWEEP_SECONDS = 30.0
 def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = True) -> Litestar:
     sandbox = None
     if settings.sandbox_mode:
-        from entrypoints.sandbox_mode import enable_sandbox
+        from entrypoints.sandbox_mode import enable_sandbox, front_end_stand_ins
 
         settings, sandbox = enable_sandbox(settings)
     container = make_async_container(
@@ -54,7 +54,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     )
     handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
     if sandbox is not None:
-        handlers.extend(sandbox.route_handlers())
+        handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
