@@ -241,7 +241,8 @@ class Harness:
 
         async def run() -> int:
             async with self.app.state.dishka_container() as request_scope:
-                return await (await request_scope.get(Outbox)).run_pending()
+                outbox: Outbox = await request_scope.get(Outbox)
+                return await outbox.run_pending()
 
         return self.client.blocking_portal.call(run)
 
@@ -468,7 +469,7 @@ def parts_of(message: Message) -> dict[str, str]:
 
 
 def _admin(server_url: str, *statements: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     parts = urlsplit(server_url.replace("+asyncpg", ""))
     dsn = f"postgresql://{parts.netloc}/{parts.path.lstrip('/') or 'postgres'}"
