@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import stripe
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -124,12 +125,14 @@ class _NoTokenVerifier:
 
 class StripeProvider(Provider):
     @provide(scope=Scope.APP)
-    def gateway(self, settings: Settings) -> PaymentGateway:
+    async def gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
         # In sandbox mode the composition root has already filled in the sandbox's key and base.
         if settings.stripe.secret_key is None:
             raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
-        client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base)
-        return StripePaymentGateway(client)
+        http = stripe.HTTPXClient(timeout=15.0)
+        client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
+        yield StripePaymentGateway(client)
+        await http.close_async()  # type: ignore[no-untyped-call]
 
 
 class InProcessProvider(Provider):

@@ -35,7 +35,12 @@ API_VERSION = "2026-10-28.endive"
 
 
 def create_stripe_client(
-    secret_key: str, *, api_base: str | None = None, timeout: float = 15.0, max_network_retries: int = 2
+    secret_key: str,
+    *,
+    api_base: str | None = None,
+    timeout: float = 15.0,
+    max_network_retries: int = 2,
+    http_client: stripe.HTTPXClient | None = None,
 ) -> stripe.StripeClient:
     base = {"api": api_base} if api_base else None
     return stripe.StripeClient(
@@ -43,7 +48,7 @@ def create_stripe_client(
         stripe_version=API_VERSION,
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=max_network_retries,
-        http_client=stripe.HTTPXClient(timeout=timeout),
+        http_client=http_client or stripe.HTTPXClient(timeout=timeout),
     )
 
 
