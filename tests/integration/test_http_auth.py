@@ -53,6 +53,22 @@ async def test_a_garbage_token_is_401(stack: Stack, token: str) -> None:
     assert_problem(await stack.client.get(BILLING, headers={"Authorization": f"Bearer {token}"}), 401)
 
 
+async def test_a_few_seconds_of_clock_skew_are_tolerated(stack: Stack) -> None:
+    now = int(time.time())
+    just_expired = stack.minter.token("user_skew", iat=now - 600, nbf=now - 600, exp=now - 2)
+    not_quite_valid = stack.minter.token("user_skew", nbf=now + 2, exp=now + 600)
+
+    for token in (just_expired, not_quite_valid):
+        response = await stack.client.get(BILLING, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+
+
+async def test_a_token_without_a_subject_is_401(stack: Stack) -> None:
+    token = jwt.encode({"exp": int(time.time()) + 600}, stack.minter.private_key, algorithm="RS256")
+
+    assert_problem(await stack.client.get(BILLING, headers={"Authorization": f"Bearer {token}"}), 401)
+
+
 async def test_a_token_signed_by_another_key_is_401(stack: Stack) -> None:
     impostor = TokenMinter()
 

@@ -263,18 +263,28 @@ async def test_expired_coupons_are_left_out_and_the_newest_featured_coupon_wins(
         }
     )
     stack.stripe.v1.coupons.create({"id": "PLAIN", "percent_off": 5, "duration": "forever"})
+    stack.sb.advance_clock(seconds=120)  # the newest featured coupon, but no longer redeemable
+    stack.stripe.v1.coupons.create(
+        {
+            "id": "LAPSED",
+            "percent_off": 50,
+            "duration": "once",
+            "redeem_by": stack.sb.state.now() - 1,
+            "metadata": {"isFeatured": "true"},
+        }
+    )
 
     body = (await stack.client.get(COUPONS)).json()
 
     ids = {c["id"] for c in body["coupons"]}
     assert {"LAUNCH20", "SPRING5", "PLAIN"} <= ids
-    assert "OLD10" not in ids
+    assert "OLD10" not in ids and "LAPSED" not in ids
     assert body["featured"]["id"] == "SPRING5"
     spring = body["featured"]
     assert (spring["amount_off"], spring["currency"], spring["duration_in_months"]) == (500, "usd", 3)
     assert (spring["max_redemptions"], spring["redemptions_left"]) == (10, 10)
     assert spring["redeem_by"].endswith("Z") or spring["redeem_by"].endswith("+00:00")
-    for coupon_id in ("OLD10", "SPRING5", "PLAIN"):
+    for coupon_id in ("OLD10", "SPRING5", "PLAIN", "LAPSED"):
         stack.stripe.v1.coupons.delete(coupon_id)
 
 
@@ -287,6 +297,17 @@ async def test_a_coupon_webhook_invalidates_the_cached_coupons(stack: Stack) -> 
     assert "coupon.created" in delivered
     assert "FRESH" in {c["id"] for c in (await stack.client.get(COUPONS)).json()["coupons"]}
     stack.stripe.v1.coupons.delete("FRESH")
+
+
+async def test_a_promotion_code_webhook_invalidates_the_cached_coupons(stack: Stack) -> None:
+    await stack.client.get(COUPONS)
+    stack.stripe.v1.promotion_codes.create({"promotion": {"type": "coupon", "coupon": "LAUNCH20"}, "code": "SPRING"})
+
+    delivered = await stack.deliver_events()
+    await stack.client.get(COUPONS)
+
+    assert "promotion_code.created" in delivered
+    assert len(stack.calls_under("/v1/coupons")) == 2
 
 
 async def test_a_warm_coupons_read_makes_no_stripe_request(stack: Stack) -> None:
