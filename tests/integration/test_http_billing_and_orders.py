@@ -92,6 +92,18 @@ async def test_a_canceled_subscription_grants_nothing(stack: Stack) -> None:
     assert body["entitlements"] == {"plan_key": None, "active": False, "limits": {}}
 
 
+async def test_a_resubscribed_user_is_billed_on_the_new_subscription_not_the_canceled_one(stack: Stack) -> None:
+    first = await stack.subscribe("user_returns", "pro_monthly")
+    stack.stripe.v1.subscriptions.cancel(subscription_id(stack, first["id"]))
+    await stack.deliver_events()
+
+    second = await stack.subscribe("user_returns", "team_monthly")
+
+    body = await billing_of(stack, "user_returns")
+    assert body["subscription"]["id"] == subscription_id(stack, second["id"])
+    assert body["entitlements"] == {"plan_key": "team", "active": True, "limits": {"projects": None, "seats": 10}}
+
+
 async def test_a_plan_switch_in_stripe_changes_the_limits(stack: Stack) -> None:
     started = await stack.subscribe("user_upgrades", "pro_monthly")
     sub_id = subscription_id(stack, started["id"])
