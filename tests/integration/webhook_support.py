@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -40,11 +39,11 @@ from application.ports.email import EmailSender
 from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price, SubscriptionState
 from application.ports.repositories import UnitOfWork
 from application.webhooks.process_event import ProcessStripeEvent
-from domain.order import Order
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
+from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
 from tests.support.tokens import TokenMinter
 
@@ -93,7 +92,7 @@ def shared_minter() -> TokenMinter:
 
 def make_settings(database_url: str, **env: str) -> Settings:
     """Settings as the service reads them from the environment; `env` adds or overrides variables."""
-    minter_env = {
+    environ = {
         "DATABASE_URL": database_url,
         "STRIPE_SECRET_KEY": "sk_test_in_memory_fake",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -101,7 +100,7 @@ def make_settings(database_url: str, **env: str) -> Settings:
         "APP_URL": "https://shop.example",
         **env,
     }
-    return load_settings(minter_env, env_file=None)
+    return load_settings(environ, env_file=None)
 
 
 class FakesProvider(Provider):
@@ -219,9 +218,6 @@ class Harness:
 
     def stored_event(self, event_id: str) -> WebhookEvent | None:
         return self._in_app_loop(lambda uow: uow.events.get(event_id))
-
-    def stored_order(self, order_id: str) -> Order | None:
-        return self._in_app_loop(lambda uow: uow.orders.get(order_id))
 
     def stored_subscription(self, subscription_id: str) -> Subscription | None:
         return self._in_app_loop(lambda uow: uow.subscriptions.get(subscription_id))
@@ -431,12 +427,6 @@ class SmtpInbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
