@@ -25,6 +25,11 @@ HANDLERS: dict[str, Handler] = {
     "customer.subscription.deleted": subscription_changed,
     "customer.subscription.paused": subscription_changed,
     "customer.subscription.resumed": subscription_changed,
+    # Not in the contract's list, but they change a subscription too (a pending plan change applied
+    # or dropped): syncing on them keeps the stored state from lagging until the next event.
+    "customer.subscription.pending_update_applied": subscription_changed,
+    "customer.subscription.pending_update_expired": subscription_changed,
+    "customer.subscription.trial_will_end": subscription_changed,
 }
 
 # Whole families: every `product.*` event, and so on.
