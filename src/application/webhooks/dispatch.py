@@ -29,7 +29,6 @@ HANDLERS: dict[str, Handler] = {
     # or dropped): syncing on them keeps the stored state from lagging until the next event.
     "customer.subscription.pending_update_applied": subscription_changed,
     "customer.subscription.pending_update_expired": subscription_changed,
-    "customer.subscription.trial_will_end": subscription_changed,
 }
 
 # Whole families: every `product.*` event, and so on.
