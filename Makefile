@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 run: install
 	@$(UV) run --frozen --no-sync billing serve

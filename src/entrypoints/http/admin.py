@@ -5,7 +5,7 @@ from typing import Any
 from dishka import FromDishka
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from application.errors import ValidationFailed
 from application.orders.cancel_order import CancelOrder
@@ -35,7 +35,7 @@ class AdminOrdersController(Controller):
 
     @post("/{order_id:str}/capture", status_code=200, summary="Capture an authorized order")
     async def capture(
-        self, order_id: str, admin: NamedDependency[Identity], capture_order: FromDishka[CaptureOrder]
+        self, order_id: FromPath[str], admin: NamedDependency[Identity], capture_order: FromDishka[CaptureOrder]
     ) -> OrderOut:
         return OrderOut.of(await capture_order.execute(order_id))
 
@@ -43,7 +43,7 @@ class AdminOrdersController(Controller):
     async def cancel(
         self,
         request: Request[Any, Any, Any],
-        order_id: str,
+        order_id: FromPath[str],
         admin: NamedDependency[Identity],
         cancel_order: FromDishka[CancelOrder],
     ) -> OrderOut:

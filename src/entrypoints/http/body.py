@@ -21,8 +21,11 @@ def is_form(request: Request[Any, Any, Any]) -> bool:
 async def decode_body(request: Request[Any, Any, Any], kind: type[T], *, optional: bool = False) -> T:
     try:
         if is_form(request):
+            # HTML forms carry extra fields (submit buttons, CSRF tokens): keep only ours. JSON
+            # bodies stay strict, so an API client's typo is a 400, not silently ignored.
             form = await request.form()
-            return msgspec.convert(dict(form), kind, strict=False)
+            fields = getattr(kind, "__struct_fields__", ())
+            return msgspec.convert({k: v for k, v in form.items() if k in fields}, kind, strict=False)
         raw = await request.body()
         if not raw.strip() and optional:
             raw = b"{}"

@@ -5,6 +5,7 @@ from typing import Any
 from dishka import FromDishka
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -57,7 +58,7 @@ class CheckoutController(Controller):
         summary="A checkout session's outcome",
     )
     async def status(
-        self, session_id: str, user: NamedDependency[Identity], checkout_status: FromDishka[GetCheckoutStatus]
+        self, session_id: FromPath[str], user: NamedDependency[Identity], checkout_status: FromDishka[GetCheckoutStatus]
     ) -> CheckoutStatusOut:
         found = await checkout_status.execute(user.user_id, session_id)
         return CheckoutStatusOut(

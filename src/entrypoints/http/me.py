@@ -3,6 +3,7 @@ from __future__ import annotations
 from dishka import FromDishka
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 
 from application.billing.get_billing_status import GetBillingStatus
 from application.orders.queries import ListOrders
@@ -33,5 +34,7 @@ class MeController(Controller):
         return OrdersOut([OrderOut.of(o) for o in await orders.for_user(user.user_id)])
 
     @get("/orders/{order_id:str}", summary="One of the signed-in user's orders")
-    async def order(self, order_id: str, user: NamedDependency[Identity], orders: FromDishka[ListOrders]) -> OrderOut:
+    async def order(
+        self, order_id: FromPath[str], user: NamedDependency[Identity], orders: FromDishka[ListOrders]
+    ) -> OrderOut:
         return OrderOut.of(await orders.one_for_user(user.user_id, order_id))
