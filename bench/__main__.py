@@ -29,11 +29,11 @@ def _ints(text: str) -> list[int]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog"], default="all")
-    p.add_argument("--events", type=int, default=2000, help="unique webhook events per run (default 2000; +10%% dups)")
+    p.add_argument("--events", type=int, default=1000, help="unique webhook events per run (default 1000; +10%% dups)")
     p.add_argument("--workers", type=_ints, default=[1, 2], help="service workers, comma-separated (default 1,2)")
     p.add_argument("--stall-ms", type=_floats, default=[0, 50], help="Stripe stalls to run, ms (default 0,50)")
     p.add_argument("--concurrency", type=int, default=32, help="concurrent webhook posts (default 32)")
-    p.add_argument("--max-seconds", type=float, default=60, help="time cap per webhook load (default 60)")
+    p.add_argument("--max-seconds", type=float, default=30, help="time cap per webhook load (default 30)")
     p.add_argument("--connections", type=int, default=32, help="catalog: keep-alive connections (default 32)")
     p.add_argument("--seconds", type=float, default=5, help="catalog: seconds per load run (default 5)")
     p.add_argument(

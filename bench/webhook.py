@@ -62,12 +62,18 @@ class Users:
             .decode()
         )
 
+    @cached_property
+    def _tokens(self) -> dict[str, str]:
+        return {}
+
     def headers(self, user_id: str) -> dict[str, str]:
         import jwt
 
-        now = int(time.time())
-        claims = {"sub": user_id, "email": f"{user_id}@example.com", "iat": now, "nbf": now - 1, "exp": now + 900}
-        return {"Authorization": f"Bearer {jwt.encode(claims, self._key, algorithm='RS256')}"}
+        if user_id not in self._tokens:  # one token per user, valid for the whole run
+            now = int(time.time())
+            claims = {"sub": user_id, "email": f"{user_id}@example.com", "iat": now, "nbf": now - 1, "exp": now + 3600}
+            self._tokens[user_id] = jwt.encode(claims, self._key, algorithm="RS256")
+        return {"Authorization": f"Bearer {self._tokens[user_id]}"}
 
 
 @dataclass
@@ -140,9 +146,10 @@ async def build_workload(
                 raise RuntimeError(f"checkout failed: {response.status_code} {response.text[:300]}")
         raise AssertionError("unreachable")
 
+    # Buyers place several orders each (their Stripe customer is created once); a subscriber has one.
     orders = await _bounded(
         16,
-        [checkout(f"u_{tag}_o{i}", one_time[i % len(one_time)]["id"]) for i in range(n_orders + k)],
+        [checkout(f"u_{tag}_o{i % 50}", one_time[i % len(one_time)]["id"]) for i in range(n_orders + k)],
     )
     subs = await _bounded(
         16,
