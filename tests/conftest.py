@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.support.databases import scratch_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # Each pytest-xdist worker flushes its own Redis database (15, 14, …) so workers never collide.
@@ -47,26 +48,8 @@ def postgres_server_url() -> str:
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    import asyncio
-
-    import asyncpg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    parts = urlsplit(postgres_server_url.replace("+asyncpg", ""))
-    admin_dsn = f"postgresql://{parts.netloc}/{parts.path.lstrip('/') or 'postgres'}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://{parts.netloc}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(postgres_server_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -508,6 +508,8 @@ async def _wait_until_a_session_waits_for_a_lock(url: str) -> None:
                 )
                 if waiting:
                     return
+                # pg_stat_activity is snapshotted once per transaction: end it so the next poll is fresh.
+                await conn.rollback()
                 await asyncio.sleep(0.025)
         raise AssertionError("no session ever waited for the row lock")
     finally:

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
 from sandbox import Sandbox
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
 from tests.integration.http_support import migrated, stripe_env
+from tests.support.databases import scratch_database
 from tests.support.service import service_process
 from tests.support.stripe_events import signed
 from tests.support.tokens import TokenMinter
@@ -45,22 +43,8 @@ def two_services(env: dict[str, str], logs: Path) -> Iterator[tuple[str, str]]:
 def shared_database(postgres_server_url: str) -> Iterator[str]:
     """One migrated PostgreSQL database for the module's service processes (starting processes is
     what costs here, so the processes, and so their database, live as long as the module)."""
-    name = f"t_mp_{uuid.uuid4().hex[:10]}"
-    parts = urlsplit(postgres_server_url.replace("+asyncpg", ""))
-    admin_dsn = f"postgresql://{parts.netloc}/{parts.path.lstrip('/') or 'postgres'}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield migrated(f"postgresql+asyncpg://{parts.netloc}/{name}")
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(postgres_server_url, "t_mp") as url:
+        yield migrated(url)
 
 
 def _services(

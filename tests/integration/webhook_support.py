@@ -8,10 +8,8 @@ Stripe would send for that change.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -43,6 +41,7 @@ from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
+from tests.support.databases import admin_sql, scratch_database
 from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
 from tests.support.tokens import TokenMinter
@@ -458,23 +457,6 @@ def parts_of(message: Message) -> dict[str, str]:
 # --- fixtures -----------------------------------------------------------------------------------
 
 
-def _admin(server_url: str, *statements: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    parts = urlsplit(server_url.replace("+asyncpg", ""))
-    dsn = f"postgresql://{parts.netloc}/{parts.path.lstrip('/') or 'postgres'}"
-
-    async def run() -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
 def _database_url(server_url: str, name: str) -> str:
     return f"postgresql+asyncpg://{urlsplit(server_url).netloc}/{name}"
 
@@ -483,21 +465,16 @@ def _database_url(server_url: str, name: str) -> str:
 def migrated_database(postgres_server_url: str) -> Iterator[str]:
     """One PostgreSQL database per test process, migrated once (creating and dropping a database
     per test costs seconds on a busy machine; emptying one costs milliseconds)."""
-    name = f"t_webhooks_{uuid.uuid4().hex[:10]}"
-    _admin(postgres_server_url, f'CREATE DATABASE "{name}"')
-    try:
-        url = _database_url(postgres_server_url, name)
+    with scratch_database(postgres_server_url, "t_webhooks") as url:
         upgrade(url)
         yield url
-    finally:
-        _admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def webhook_db_url(migrated_database: str) -> str:
     """The migrated database, emptied: every test starts from no rows at all, as on a fresh one."""
-    _admin(
-        migrated_database.replace("+asyncpg", ""),
+    admin_sql(
+        migrated_database,
         """DO $$ DECLARE names text; BEGIN
              SELECT string_agg(format('%I', tablename), ', ') INTO names
                FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';

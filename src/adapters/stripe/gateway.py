@@ -9,7 +9,7 @@ the type checker before it fails at Stripe.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 import stripe
@@ -134,36 +134,29 @@ class StripePaymentGateway:
         return mapping.payment_intent(intent.to_dict())
 
     async def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> PaymentIntent:
-        try:
-            intent = await self._v1.payment_intents.capture_async(
-                payment_intent_id, None, {"idempotency_key": idempotency_key}
-            )
-        except stripe.InvalidRequestError as exc:
-            # Captured already (in the Dashboard, by another worker): report the current state.
-            current = await self.get_payment_intent(payment_intent_id)
-            if current is not None and current.status == "succeeded":
-                return current
-            raise translate(exc, "payment_intents.capture") from exc
-        except stripe.StripeError as exc:
-            raise translate(exc, "payment_intents.capture") from exc
-        return mapping.payment_intent(intent.to_dict())
+        capture = self._v1.payment_intents.capture_async(payment_intent_id, None, {"idempotency_key": idempotency_key})
+        return await self._settle("payment_intents.capture", payment_intent_id, capture, settled="succeeded")
 
     async def cancel_payment_intent(
         self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
     ) -> PaymentIntent:
         params: Any = {"cancellation_reason": reason} if reason else None
+        cancel = self._v1.payment_intents.cancel_async(payment_intent_id, params, {"idempotency_key": idempotency_key})
+        return await self._settle("payment_intents.cancel", payment_intent_id, cancel, settled="canceled")
+
+    async def _settle(
+        self, operation: str, payment_intent_id: str, request: Awaitable[stripe.PaymentIntent], *, settled: str
+    ) -> PaymentIntent:
         try:
-            intent = await self._v1.payment_intents.cancel_async(
-                payment_intent_id, params, {"idempotency_key": idempotency_key}
-            )
+            return mapping.payment_intent((await request).to_dict())
         except stripe.InvalidRequestError as exc:
+            # Settled already (in the Dashboard, by another worker): report the current state.
             current = await self.get_payment_intent(payment_intent_id)
-            if current is not None and current.status == "canceled":
+            if current is not None and current.status == settled:
                 return current
-            raise translate(exc, "payment_intents.cancel") from exc
+            raise translate(exc, operation) from exc
         except stripe.StripeError as exc:
-            raise translate(exc, "payment_intents.cancel") from exc
-        return mapping.payment_intent(intent.to_dict())
+            raise translate(exc, operation) from exc
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
         try:
