@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.models import WebhookEventRow
@@ -55,15 +56,21 @@ class SqlAlchemyWebhookEventRepository:
         return _to_domain(row) if row else None
 
     async def save(self, event: WebhookEvent) -> None:
-        row = await self._session.get(WebhookEventRow, event.id)
-        if row is None:
+        # One UPDATE, no ORM load: this runs for every event on the webhook hot path.
+        stmt = (
+            update(WebhookEventRow)
+            .where(WebhookEventRow.id == event.id)
+            .values(
+                status=event.status.value,
+                attempts=event.attempts,
+                last_error=event.last_error,
+                processed_at=event.processed_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        result: Any = await self._session.execute(stmt)
+        if result.rowcount == 0:
             await self.add_if_absent(event)
-            return
-        row.status = event.status.value
-        row.attempts = event.attempts
-        row.last_error = event.last_error
-        row.processed_at = event.processed_at
-        await self._session.flush()
 
     async def list_by_status(self, status: EventStatus, *, limit: int = 50) -> Sequence[WebhookEvent]:
         stmt = (

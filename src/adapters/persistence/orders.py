@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.models import OrderRow
@@ -66,13 +66,12 @@ class SqlAlchemyOrderRepository:
         return await self._one(OrderRow.checkout_session_id == session_id, for_update)
 
     async def save(self, order: Order) -> None:
-        row = await self._session.get(OrderRow, order.id)
-        if row is None:
+        values = _to_values(order)
+        del values["id"]
+        stmt = update(OrderRow).where(OrderRow.id == order.id).values(**values)
+        result: Any = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        if result.rowcount == 0:
             await self.add(order)
-            return
-        for name, value in _to_values(order).items():
-            setattr(row, name, value)
-        await self._session.flush()
 
     async def list_for_user(self, user_id: str) -> Sequence[Order]:
         stmt = select(OrderRow).where(OrderRow.user_id == user_id).order_by(OrderRow.created_at.desc(), OrderRow.id)
