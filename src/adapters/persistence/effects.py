@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,11 +51,10 @@ class SqlAlchemyEffectRepository:
                 or_(EffectRow.leased_until.is_(None), EffectRow.leased_until < now),
             )
             .values(leased_until=now + timedelta(seconds=lease_seconds), attempts=EffectRow.attempts + 1)
+            .returning(EffectRow)
+            .execution_options(synchronize_session=False)
         )
-        result: Any = await self._session.execute(stmt)
-        if result.rowcount != 1:
-            return None
-        row = await self._session.get(EffectRow, key, populate_existing=True)
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
         return _to_domain(row) if row else None
 
     async def complete(self, key: str, *, now: datetime) -> None:
