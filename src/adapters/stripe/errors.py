@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import stripe
 
@@ -42,3 +42,14 @@ async def call(operation: str, awaitable: Awaitable[T]) -> T:
 
 def is_missing(exc: stripe.StripeError) -> bool:
     return isinstance(exc, stripe.InvalidRequestError) and exc.code == "resource_missing"
+
+
+async def find(operation: str, awaitable: Awaitable[stripe.StripeObject]) -> dict[str, Any] | None:
+    """A retrieve whose "no such object" is an answer (None), not an error; the object as plain JSON."""
+    try:
+        found = await awaitable
+    except stripe.StripeError as exc:
+        if is_missing(exc):
+            return None
+        raise translate(exc, operation) from exc
+    return found.to_dict()

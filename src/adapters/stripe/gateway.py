@@ -14,12 +14,12 @@ from typing import Any
 
 import stripe
 from stripe import RequestOptions
-from stripe.params import CustomerCreateParams
+from stripe.params import CustomerCreateParams, SubscriptionRetrieveParams
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from adapters.stripe import mapping
-from adapters.stripe.errors import call, is_missing, translate
+from adapters.stripe.errors import call, find, translate
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -67,13 +67,8 @@ class StripePaymentGateway:
         return customer.id
 
     async def get_price(self, price_id: str) -> Price | None:
-        try:
-            found = await self._v1.prices.retrieve_async(price_id, {"expand": ["product"]})
-        except stripe.StripeError as exc:
-            if is_missing(exc):
-                return None
-            raise translate(exc, "prices.retrieve") from exc
-        return mapping.price(found.to_dict())
+        found = await find("prices.retrieve", self._v1.prices.retrieve_async(price_id, {"expand": ["product"]}))
+        return mapping.price(found) if found else None
 
     async def create_checkout_session(
         self, request: CheckoutSessionRequest, *, idempotency_key: str
@@ -106,13 +101,8 @@ class StripePaymentGateway:
         return mapping.checkout_session(session.to_dict())
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
-        try:
-            session = await self._v1.checkout.sessions.retrieve_async(session_id)
-        except stripe.StripeError as exc:
-            if is_missing(exc):
-                return None
-            raise translate(exc, "checkout.sessions.retrieve") from exc
-        return mapping.checkout_session(session.to_dict())
+        found = await find("checkout.sessions.retrieve", self._v1.checkout.sessions.retrieve_async(session_id))
+        return mapping.checkout_session(found) if found else None
 
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
@@ -125,13 +115,8 @@ class StripePaymentGateway:
         )
 
     async def get_payment_intent(self, payment_intent_id: str) -> PaymentIntent | None:
-        try:
-            intent = await self._v1.payment_intents.retrieve_async(payment_intent_id)
-        except stripe.StripeError as exc:
-            if is_missing(exc):
-                return None
-            raise translate(exc, "payment_intents.retrieve") from exc
-        return mapping.payment_intent(intent.to_dict())
+        found = await find("payment_intents.retrieve", self._v1.payment_intents.retrieve_async(payment_intent_id))
+        return mapping.payment_intent(found) if found else None
 
     async def capture_payment_intent(self, payment_intent_id: str, *, idempotency_key: str) -> PaymentIntent:
         capture = self._v1.payment_intents.capture_async(payment_intent_id, None, {"idempotency_key": idempotency_key})
@@ -159,15 +144,9 @@ class StripePaymentGateway:
             raise translate(exc, operation) from exc
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
-        try:
-            found = await self._v1.subscriptions.retrieve_async(
-                subscription_id, {"expand": ["items.data.price.product"]}
-            )
-        except stripe.StripeError as exc:
-            if is_missing(exc):
-                return None
-            raise translate(exc, "subscriptions.retrieve") from exc
-        return mapping.subscription(found.to_dict())
+        expand: SubscriptionRetrieveParams = {"expand": ["items.data.price.product"]}
+        found = await find("subscriptions.retrieve", self._v1.subscriptions.retrieve_async(subscription_id, expand))
+        return mapping.subscription(found) if found else None
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}
