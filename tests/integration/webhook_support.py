@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -455,10 +454,6 @@ def parts_of(message: Message) -> dict[str, str]:
 
 
 # --- fixtures -----------------------------------------------------------------------------------
-
-
-def _database_url(server_url: str, name: str) -> str:
-    return f"postgresql+asyncpg://{urlsplit(server_url).netloc}/{name}"
 
 
 @pytest.fixture(scope="session")
