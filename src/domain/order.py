@@ -10,7 +10,7 @@ transition is refused with `InvalidOrderTransition`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -99,7 +99,6 @@ class Order:
     expired_at: datetime | None = None
     cancellation_reason: str | None = None
     customer_email: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def _to(self, target: OrderStatus) -> None:
         if not can_transition(self.status, target):
