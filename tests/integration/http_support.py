@@ -24,10 +24,8 @@ import stripe
 from dishka import Provider, Scope, provide
 from litestar.testing import AsyncTestClient
 
-from adapters.in_memory.email import InMemoryEmailSender
 from adapters.persistence.migrate import upgrade
 from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
-from application.ports.email import EmailSender
 from application.ports.payment_gateway import PaymentGateway
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
@@ -83,18 +81,6 @@ class FastStripeProvider(Provider):
             max_network_retries=0,
         )
         return StripePaymentGateway(client)
-
-
-class CapturedEmailProvider(Provider):
-    """E-mails go to an `InMemoryEmailSender` the test can read."""
-
-    def __init__(self, sender: InMemoryEmailSender) -> None:
-        super().__init__()
-        self._sender = sender
-
-    @provide(scope=Scope.APP)
-    def email(self) -> EmailSender:
-        return self._sender
 
 
 @dataclass

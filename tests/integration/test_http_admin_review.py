@@ -8,7 +8,8 @@ import pytest
 
 from adapters.in_memory.email import InMemoryEmailSender
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
-from tests.integration.http_support import CapturedEmailProvider, Stack, StackFactory, assert_problem
+from tests.integration.http_support import Stack, StackFactory, assert_problem
+from tests.support.providers import CapturedEmailProvider
 
 QUEUE = "/api/admin/orders"
 

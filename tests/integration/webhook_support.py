@@ -32,7 +32,6 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.models import WebhookEventRow
 from application.outbox import Outbox
 from application.ports.cache import Cache
-from application.ports.email import EmailSender
 from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price, SubscriptionState
 from application.ports.repositories import UnitOfWork
 from application.webhooks.process_event import ProcessStripeEvent
@@ -41,6 +40,7 @@ from domain.webhook_event import WebhookEvent
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
 from tests.support.databases import admin_sql, scratch_database
+from tests.support.providers import CapturedEmailProvider
 from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
 from tests.support.tokens import TokenMinter
@@ -116,16 +116,6 @@ class FakesProvider(Provider):
     @provide(scope=Scope.APP)
     def cache(self) -> Cache:
         return self._cache
-
-
-class FakeEmailProvider(Provider):
-    def __init__(self, email: EmailSender) -> None:
-        super().__init__()
-        self._email = email
-
-    @provide(scope=Scope.APP)
-    def email(self) -> EmailSender:
-        return self._email
 
 
 def stripe_gateway() -> InMemoryPaymentGateway:
@@ -262,7 +252,7 @@ async def running_harness(database_url: str, **env: str) -> AsyncIterator[Harnes
     cache = InMemoryCache()
     providers: list[Provider] = [FakesProvider(gateway, cache)]
     if "SMTP_URL" not in env:
-        providers.append(FakeEmailProvider(sink))
+        providers.append(CapturedEmailProvider(sink))
     app = create_app(settings, *providers, sweep_effects=False)
     async with AsyncTestClient(app=app) as client:
         yield Harness(app, client, gateway, sink, cache, minter, settings)
