@@ -11,8 +11,8 @@ import msgspec
 from litestar import get
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
-from sqlalchemy.engine import make_url
 
+from adapters.persistence.database import sqlite_file
 from entrypoints.settings import ClerkSettings, Secret, Settings
 from sandbox import Sandbox
 
@@ -25,10 +25,8 @@ def local_base(settings: Settings) -> str:
 def state_path(settings: Settings) -> Path | None:
     """Next to a SQLite database file (`var/app.db` -> `var/app.sandbox.json`): the sandbox's account
     outlives a restart as the database does, so the Stripe ids stored there still exist. Else None."""
-    url = make_url(settings.database_url)
-    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database).with_suffix(".sandbox.json")
+    database = sqlite_file(settings.database_url)
+    return database.with_suffix(".sandbox.json") if database else None
 
 
 def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:

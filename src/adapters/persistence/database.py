@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from advanced_alchemy.config import AsyncSessionConfig, EngineConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -13,15 +15,22 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for in-memory SQLite and for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def create_database_config(url: str) -> SQLAlchemyAsyncConfig:
     if is_sqlite(url):
         # SQLite has one writer. One shared connection serialises transactions inside the process,
         # which gives the same "read, decide, write" isolation that row locks give on PostgreSQL,
         # without SQLITE_BUSY errors. Several workers need PostgreSQL.
-        memory = make_url(url).database in (None, "", ":memory:")
         engine_config = (
             EngineConfig(poolclass=StaticPool, connect_args={"check_same_thread": False})
-            if memory
+            if sqlite_file(url) is None  # in memory
             else EngineConfig(pool_size=1, max_overflow=0, pool_timeout=60)
         )
     else:
