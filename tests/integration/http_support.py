@@ -32,7 +32,7 @@ from entrypoints.settings import Settings, load_settings
 from sandbox import Sandbox, run_in_thread
 from sandbox.testhooks import LoggedRequest
 from tests.support.stripe_events import signed
-from tests.support.tokens import TokenMinter
+from tests.support.tokens import TokenMinter, shared_minter
 
 PROBLEM_JSON = "application/problem+json"
 WEBHOOK_PATH = "/api/webhooks/stripe"
@@ -210,7 +210,7 @@ async def rows(database_url: str, sql: str, **params: Any) -> list[tuple[Any, ..
 
 @pytest.fixture(scope="session")
 def minter() -> TokenMinter:
-    return TokenMinter()
+    return shared_minter()
 
 
 @pytest.fixture(scope="module")

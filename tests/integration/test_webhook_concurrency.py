@@ -19,9 +19,10 @@ import pytest
 
 from adapters.persistence.migrate import upgrade_async
 from sandbox import Sandbox, run_in_thread
-from tests.integration.webhook_support import WEBHOOK_SECRET, shared_minter, smtp_server
+from tests.integration.webhook_support import WEBHOOK_SECRET, smtp_server
 from tests.support.service import service_process
 from tests.support.stripe_events import signed
+from tests.support.tokens import shared_minter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -9,7 +9,6 @@ Stripe would send for that change.
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -43,7 +42,7 @@ from tests.support.databases import admin_sql, scratch_database
 from tests.support.providers import CapturedEmailProvider
 from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
-from tests.support.tokens import TokenMinter
+from tests.support.tokens import TokenMinter, shared_minter
 
 T = TypeVar("T")
 
@@ -80,12 +79,6 @@ PLAN_PRICE = Price(
     interval="month",
     interval_count=1,
 )
-
-
-@functools.cache
-def shared_minter() -> TokenMinter:
-    """One RSA key pair for the whole run: generating one per test costs more than the test."""
-    return TokenMinter()
 
 
 def make_settings(database_url: str, **env: str) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import jwt
@@ -43,3 +43,9 @@ class TokenMinter:
 
     def headers(self, user_id: str, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(user_id, **kwargs)}"}
+
+
+@cache
+def shared_minter() -> TokenMinter:
+    """One RSA key pair for the whole run: generating one per test costs more than the test."""
+    return TokenMinter()
