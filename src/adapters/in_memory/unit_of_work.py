@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -31,6 +31,15 @@ class InMemoryStore:
     effects: dict[str, Effect] = field(default_factory=dict)
     leases: dict[str, datetime] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+# Every table of the store: copied into a transaction, published by commit, restored by rollback.
+_TABLES = tuple(f.name for f in fields(InMemoryStore) if f.name != "lock")
+
+
+def _copy_tables(source: InMemoryStore, target: InMemoryStore) -> None:
+    for name in _TABLES:
+        setattr(target, name, dict(getattr(source, name)))
 
 
 class InMemoryCustomerRepository:
@@ -174,8 +183,7 @@ class InMemoryUnitOfWork:
     async def __aenter__(self) -> Self:
         await self.store.lock.acquire()
         staged = copy.copy(self.store)
-        for name in ("customers", "orders", "subscriptions", "events", "effects", "leases"):
-            setattr(staged, name, dict(getattr(self.store, name)))
+        _copy_tables(self.store, staged)
         self._staged = staged
         self.customers = InMemoryCustomerRepository(staged)
         self.orders = InMemoryOrderRepository(staged)
@@ -193,14 +201,12 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         if self._staged is None:
             raise RuntimeError("unit of work used outside `async with`")
-        for name in ("customers", "orders", "subscriptions", "events", "effects", "leases"):
-            setattr(self.store, name, dict(getattr(self._staged, name)))
+        _copy_tables(self._staged, self.store)
         self.commits += 1
 
     async def rollback(self) -> None:
         if self._staged is not None:
-            for name in ("customers", "orders", "subscriptions", "events", "effects", "leases"):
-                setattr(self._staged, name, dict(getattr(self.store, name)))
+            _copy_tables(self.store, self._staged)
 
     async def ping(self) -> bool:
         return True
