@@ -31,7 +31,7 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
 from sandbox import Sandbox, run_in_thread
 from sandbox.testhooks import LoggedRequest
-from tests.support.stripe_events import signed
+from tests.support.stripe_events import signed_request
 from tests.support.tokens import TokenMinter, shared_minter
 
 PROBLEM_JSON = "application/problem+json"
@@ -151,10 +151,8 @@ class Stack:
         return types
 
     async def deliver(self, event: dict[str, Any]) -> httpx.Response:
-        body, header = signed(event, self.sb.webhook_secret)
-        response = await self.client.post(
-            WEBHOOK_PATH, content=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
-        )
+        body, headers = signed_request(event, self.sb.webhook_secret)
+        response = await self.client.post(WEBHOOK_PATH, content=body, headers=headers)
         assert response.status_code == 200, (event["type"], response.status_code, response.text)
         self.delivered.add(event["id"])
         return response

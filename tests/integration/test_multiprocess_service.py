@@ -21,7 +21,7 @@ from tests.integration.http_support import *  # noqa: F403  (the shared fixtures
 from tests.integration.http_support import migrated, stripe_env
 from tests.support.databases import scratch_database
 from tests.support.service import service_process
-from tests.support.stripe_events import signed
+from tests.support.stripe_events import signed_request
 from tests.support.tokens import TokenMinter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -220,12 +220,8 @@ async def test_a_catalog_webhook_on_one_worker_refreshes_the_other(
     async with httpx.AsyncClient(timeout=30) as client:
         before: dict[str, Any] = (await client.get(f"{services[1]}/api/stripe/products")).json()
         stripe.v1.products.update(pro["id"], {"name": "Pro (renamed)"})
-        body, header = signed(sb.events("product.updated")[-1], sb.webhook_secret)
-        delivered = await client.post(
-            f"{services[0]}/api/webhooks/stripe",
-            content=body,
-            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-        )
+        body, headers = signed_request(sb.events("product.updated")[-1], sb.webhook_secret)
+        delivered = await client.post(f"{services[0]}/api/webhooks/stripe", content=body, headers=headers)
         after = (await client.get(f"{services[1]}/api/stripe/products")).json()
 
     stripe.v1.products.update(pro["id"], {"name": "Pro"})

@@ -21,7 +21,7 @@ from adapters.persistence.migrate import upgrade_async
 from sandbox import Sandbox, run_in_thread
 from tests.integration.webhook_support import WEBHOOK_SECRET, smtp_server
 from tests.support.service import service_process
-from tests.support.stripe_events import signed
+from tests.support.stripe_events import signed_request
 from tests.support.tokens import shared_minter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -46,12 +46,8 @@ def two_services(env: dict[str, str]) -> Iterator[tuple[str, str]]:
 
 
 async def _deliver(client: httpx.AsyncClient, base: str, payload: dict[str, Any]) -> int:
-    body, header = signed(payload, WEBHOOK_SECRET)
-    response = await client.post(
-        f"{base}/api/webhooks/stripe",
-        content=body,
-        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-    )
+    body, headers = signed_request(payload, WEBHOOK_SECRET)
+    response = await client.post(f"{base}/api/webhooks/stripe", content=body, headers=headers)
     return response.status_code
 
 

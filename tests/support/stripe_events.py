@@ -57,3 +57,9 @@ def signed(payload: dict[str, Any] | bytes, secret: str, *, timestamp: int | Non
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, timestamp or int(time.time()))
     return body, header
+
+
+def signed_request(payload: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
+    """The raw body and the headers Stripe sends it with (signature and JSON content type)."""
+    body, header = signed(payload, secret)
+    return body, {"Stripe-Signature": header, "Content-Type": "application/json"}
