@@ -63,6 +63,13 @@ def stripe_env(sb: Sandbox, stripe_url: str, minter: TokenMinter, database_url: 
     }
 
 
+def price_id(sb: Sandbox, lookup_key: str) -> str:
+    """The id of the sandbox's price with this lookup key (the seeded catalog has one of each)."""
+    found = [p for p in sb.state.store.all("price") if p.get("lookup_key") == lookup_key]
+    assert found, f"no sandbox price with lookup_key {lookup_key!r}"
+    return str(found[0]["id"])
+
+
 class FastStripeProvider(Provider):
     """The real Stripe adapter with a short timeout and no SDK retries: for the tests where the
     sandbox stalls, so a timeout costs a fraction of a second instead of 3 x 15 s."""
@@ -117,9 +124,7 @@ class Stack:
     # --- the sandbox as Stripe ---------------------------------------------------------------
 
     def price_id(self, lookup_key: str) -> str:
-        found = [p for p in self.sb.state.store.all("price") if p.get("lookup_key") == lookup_key]
-        assert found, f"no sandbox price with lookup_key {lookup_key!r}"
-        return str(found[0]["id"])
+        return price_id(self.sb, lookup_key)
 
     def product(self, name: str) -> dict[str, Any]:
         return next(p for p in self.sb.state.store.all("product") if p["name"] == name)

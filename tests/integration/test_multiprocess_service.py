@@ -18,7 +18,7 @@ import pytest
 
 from sandbox import Sandbox
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
-from tests.integration.http_support import migrated, stripe_env
+from tests.integration.http_support import migrated, price_id, stripe_env
 from tests.support.databases import scratch_database
 from tests.support.service import service_process
 from tests.support.stripe_events import signed_request
@@ -96,10 +96,6 @@ def services(roomy_services: tuple[str, str], sandbox: tuple[Sandbox, str], redi
 @pytest.fixture
 def limited_services(strict_services: tuple[str, str], sandbox: tuple[Sandbox, str], redis_url: str) -> tuple[str, str]:
     return strict_services
-
-
-def price_id(sb: Sandbox, lookup_key: str) -> str:
-    return str(next(p["id"] for p in sb.state.store.all("price") if p["lookup_key"] == lookup_key))
 
 
 async def checkout(client: httpx.AsyncClient, base: str, token: str, price: str) -> httpx.Response:

@@ -19,6 +19,7 @@ import pytest
 
 from adapters.persistence.migrate import upgrade_async
 from sandbox import Sandbox, run_in_thread
+from tests.integration.http_support import price_id
 from tests.integration.webhook_support import WEBHOOK_SECRET, smtp_server
 from tests.support.service import service_process
 from tests.support.stripe_events import signed_request
@@ -92,7 +93,7 @@ async def test_one_capture_reported_many_times_to_two_processes_is_captured_and_
     await upgrade_async(postgres_url)  # in this process: cheaper than a `billing migrate` subprocess
     minter = shared_minter()
     sb = Sandbox(webhook_url=None)  # we deliver the events ourselves, all at once
-    starter = next(p["id"] for p in sb.state.store.all("price") if p["lookup_key"] == "starter_template")
+    starter = price_id(sb, "starter_template")
     with run_in_thread(sb) as stripe_url, smtp_server() as (inbox, smtp_url):
         env = {
             "DATABASE_URL": postgres_url,
