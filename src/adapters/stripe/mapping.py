@@ -1,5 +1,6 @@
-"""Stripe JSON (as plain dicts) → the application's data. Shared by the gateway (API responses)
-and the webhook handlers (event snapshots), so both read Stripe objects the same way."""
+"""Stripe JSON (as plain dicts) → the application's data, for the gateway's API responses. (The
+webhook handlers read event snapshots with `application.webhooks.context`: they cannot import an
+adapter, and they refetch from Stripe through the gateway where the snapshot is not enough.)"""
 
 from __future__ import annotations
 
