@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import stripe
 
 from sandbox import Sandbox
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
@@ -210,17 +211,17 @@ async def test_a_catalog_webhook_on_one_worker_refreshes_the_other(
     sandbox: tuple[Sandbox, str], services: tuple[str, str]
 ) -> None:
     sb, stripe_url = sandbox
-    stripe = __import__("stripe").StripeClient(sb.secret_key, base_addresses={"api": stripe_url})
+    dashboard = stripe.StripeClient(sb.secret_key, base_addresses={"api": stripe_url})
     pro = next(p for p in sb.state.store.all("product") if p["name"] == "Pro")
 
     async with httpx.AsyncClient(timeout=30) as client:
         before: dict[str, Any] = (await client.get(f"{services[1]}/api/stripe/products")).json()
-        stripe.v1.products.update(pro["id"], {"name": "Pro (renamed)"})
+        dashboard.v1.products.update(pro["id"], {"name": "Pro (renamed)"})
         body, headers = signed_request(sb.events("product.updated")[-1], sb.webhook_secret)
         delivered = await client.post(f"{services[0]}/api/webhooks/stripe", content=body, headers=headers)
         after = (await client.get(f"{services[1]}/api/stripe/products")).json()
 
-    stripe.v1.products.update(pro["id"], {"name": "Pro"})
+    dashboard.v1.products.update(pro["id"], {"name": "Pro"})
     assert delivered.status_code == 200
     assert "Pro" in [p["name"] for p in before["products"]]
     assert "Pro (renamed)" in [p["name"] for p in after["products"]]
