@@ -9,7 +9,6 @@ free `PORT` and the matching `APP_URL` are set. The tests drive it as a browser 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tests.support.service import ROOT, free_port, service_process
+from tests.support.service import ROOT, clean_environ, free_port, service_process
 
 POLL_SECONDS = 10.0
 T = TypeVar("T")
@@ -37,15 +36,20 @@ class Service:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    port = free_port()
-    env = {
+def run_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
+    """What a journey sets: a fresh SQLite file in `tmp_path`, the port and the matching APP_URL."""
+    return {
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
         "PORT": str(port),
         "APP_URL": f"http://127.0.0.1:{port}",
-        "LOG_LEVEL": "INFO",  # `make run`'s default: the log e-mail sender writes at INFO
+        **extra,
     }
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    port = free_port()
+    env = run_env(tmp_path, port, LOG_LEVEL="INFO")  # `make run`'s default: the log e-mail sender writes at INFO
     log_path = tmp_path / "service.log"
     with service_process(env, port=port, log_path=log_path) as base:
         yield Service(base, log_path)
@@ -272,11 +276,7 @@ def test_hold_older_than_seven_days_lapses(service: Service) -> None:
 def test_a_restart_keeps_the_sandbox_account(tmp_path: Path) -> None:
     """The database outlives a restart of `make run`; so must the Stripe ids it holds."""
     port = free_port()
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
-        "PORT": str(port),
-        "APP_URL": f"http://127.0.0.1:{port}",
-    }
+    env = run_env(tmp_path, port)
     with service_process(env, port=port, log_path=tmp_path / "first.log") as base:
         api = client(base, sign_in(base, "user_returning", "returning@example.com"))
         _, price = find_price(api.get("/api/stripe/products").json()["products"], recurring="month")
@@ -301,13 +301,12 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
     from sandbox import Sandbox
 
     port = free_port()
-    env = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
-        "PORT": str(port),
-        "APP_URL": f"http://127.0.0.1:{port}",
-        "STRIPE_SECRET_KEY": "sk_test_x",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}",  # nothing listens there
-    }
+    env = run_env(
+        tmp_path,
+        port,
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    )
     with service_process(env, port=port, log_path=tmp_path / "service.log") as base:
         assert httpx.get(f"{base}/sandbox", timeout=10).status_code == 404
         assert httpx.get(f"{base}/sandbox/", timeout=10).status_code == 404
@@ -327,7 +326,7 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
 
 def test_sandbox_mode_refuses_several_workers(tmp_path: Path) -> None:
     """Each worker would hold its own in-memory sandbox, signing with keys the others do not trust."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
+    env = clean_environ()
     env.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", "PORT": str(free_port())})
     done = subprocess.run(
         [sys.executable, "-m", "entrypoints.cli.main", "serve", "--workers", "2"],

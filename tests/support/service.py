@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60.0  # imports and migrations on a loaded CI machine
 
 
+def clean_environ() -> dict[str, str]:
+    """This process's environment without the Stripe, Clerk, Redis and SMTP settings a shell may carry."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -39,7 +44,7 @@ def service_process(
     `log_path`: write the process's stderr (its log) there instead of a pipe nobody reads, which
     would block the process once full. `args`: extra `serve` arguments, e.g. `("--workers", "2")`."""
     port = port or free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "CLERK_", "REDIS_", "SMTP_"))}
+    full_env = clean_environ()
     full_env.update({"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING", **env})
     # Let the process cache bytecode as a plain `make run` does: compiling every import from source
     # again in each started process costs seconds of CPU (the venv is installed without .pyc files).
