@@ -200,9 +200,7 @@ async def test_two_processes_share_one_fill(redis_url: str) -> None:
     first, second = RedisCache.from_url(redis_url), RedisCache.from_url(redis_url)
     fill = Filler(b"catalog", delay=0.2)
     try:
-        results = await asyncio.gather(
-            *(cache.get_or_fill("products", fill, ttl=60) for cache in [first, second] * 10)
-        )
+        results = await asyncio.gather(*(cache.get_or_fill("products", fill, ttl=60) for cache in [first, second] * 10))
     finally:
         await first.aclose()
         await second.aclose()

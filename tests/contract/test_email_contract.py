@@ -133,9 +133,7 @@ def in_memory_email() -> EmailUnderTest:
 @pytest.fixture
 def smtp_email(smtp_server: tuple[Inbox, int]) -> EmailUnderTest:
     inbox, port = smtp_server
-    holder: dict[str, EmailSender] = {
-        "sender": SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=5)
-    }
+    holder: dict[str, EmailSender] = {"sender": SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=5)}
 
     class Switchable:
         async def send(self, message: EmailMessage) -> None:
@@ -263,18 +261,14 @@ def self_signed_certificate(tmp_path: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=1))
         .not_valid_after(now + timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
 
@@ -313,9 +307,7 @@ async def test_smtp_upgrades_with_starttls_when_the_server_offers_it(
     assert [str(m["Subject"]) for m in inbox.messages] == [RECEIPT.subject]
 
 
-@pytest.mark.parametrize(
-    "url", ["http://mail.example.test", "smtp://", "smtp://host:notaport", "mail.example.test"]
-)
+@pytest.mark.parametrize("url", ["http://mail.example.test", "smtp://", "smtp://host:notaport", "mail.example.test"])
 def test_an_smtp_url_that_is_not_smtp_or_smtps_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="SMTP_URL"):
         SmtpEmailSender(url)

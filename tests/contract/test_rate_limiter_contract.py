@@ -76,9 +76,7 @@ async def test_five_hits_pass_and_the_sixth_is_refused_until_the_window_moves(
     assert refused.reset_at == math.ceil(wall_clock.now + 10)
 
 
-async def test_retry_after_counts_down_as_the_window_moves(
-    limiter: RateLimiter, wall_clock: WallClock
-) -> None:
+async def test_retry_after_counts_down_as_the_window_moves(limiter: RateLimiter, wall_clock: WallClock) -> None:
     for _ in range(5):
         await limiter.hit("user_1", FIVE_PER_TEN_SECONDS)
     wall_clock.advance(4)
@@ -166,9 +164,7 @@ def test_rate_limits_are_read_in_the_limits_notation(text: str, expected: RateLi
     assert parse_rate_limit(text) == expected
 
 
-@pytest.mark.parametrize(
-    "text", ["", "five per second", "5/10 fortnights", "5", "1/second; 5/minute", "0/second"]
-)
+@pytest.mark.parametrize("text", ["", "five per second", "5/10 fortnights", "5", "1/second; 5/minute", "0/second"])
 def test_anything_else_is_refused_with_a_message_that_shows_the_form(text: str) -> None:
     with pytest.raises(ValueError, match=r"invalid rate limit .*'5/10 seconds'"):
         parse_rate_limit(text)

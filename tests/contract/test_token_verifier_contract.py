@@ -147,9 +147,7 @@ def clerk(request: pytest.FixtureRequest) -> VerifierUnderTest:
 
 
 async def test_a_valid_token_names_its_user_with_email_name_and_role(any_verifier: VerifierUnderTest) -> None:
-    token = any_verifier.mint(
-        claims_for("user_2abc", email="ada@example.test", name="Ada", metadata={"role": "admin"})
-    )
+    token = any_verifier.mint(claims_for("user_2abc", email="ada@example.test", name="Ada", metadata={"role": "admin"}))
 
     identity = await any_verifier.verifier.verify(token)
 
@@ -268,9 +266,7 @@ async def test_unknown_key_ids_do_not_hammer_the_jwks_endpoint(
     assert clerk_jwks.jwks.hits == 1
 
 
-async def test_an_unreachable_jwks_refuses_the_token(
-    jwks_server: JwksServer, signing_key: rsa.RSAPrivateKey
-) -> None:
+async def test_an_unreachable_jwks_refuses_the_token(jwks_server: JwksServer, signing_key: rsa.RSAPrivateKey) -> None:
     verifier = ClerkTokenVerifier(jwks_url=jwks_server.url, jwks_timeout=2)
     jwks_server.stop()
     with pytest.raises(InvalidToken, match="unavailable"):

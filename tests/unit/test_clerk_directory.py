@@ -90,9 +90,7 @@ async def test_a_user_without_a_usable_address_has_none(directory: ClerkUserDire
     assert await directory.email_of(user_id) is None
 
 
-async def test_user_ids_cannot_escape_the_users_path(
-    directory: ClerkUserDirectory, clerk_api: FakeClerk
-) -> None:
+async def test_user_ids_cannot_escape_the_users_path(directory: ClerkUserDirectory, clerk_api: FakeClerk) -> None:
     assert await directory.email_of("../v1/users/user_ada") is None
     assert clerk_api.requests[0][0] == "/v1/users/..%2Fv1%2Fusers%2Fuser_ada"
 
@@ -105,9 +103,7 @@ async def test_a_rejected_secret_key_means_no_address(clerk_api: FakeClerk) -> N
         await directory.aclose()
 
 
-async def test_an_unreachable_api_means_no_address(
-    clerk_api: FakeClerk, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_an_unreachable_api_means_no_address(clerk_api: FakeClerk, caplog: pytest.LogCaptureFixture) -> None:
     directory = ClerkUserDirectory(SECRET, api_base=clerk_api.base, timeout=2)
     clerk_api.stop()
     try:
