@@ -36,7 +36,6 @@ class StripeEventVerifier:
                 created=datetime.fromtimestamp(int(event["created"]), UTC),
                 object=data["object"],
                 previous_attributes=data.get("previous_attributes"),
-                raw=payload,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidWebhook("The body is not a Stripe event.") from exc

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,7 +15,6 @@ class VerifiedEvent:
     created: datetime
     object: Mapping[str, Any]
     previous_attributes: Mapping[str, Any] | None = None
-    raw: bytes = field(default=b"", repr=False)
 
 
 class EventVerifier(Protocol):
