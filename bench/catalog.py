@@ -129,7 +129,8 @@ async def run(*, admin_pg_url: str, redis_url: str | None, connections: int, sec
     costs: dict[str, Any] = {}
     body = b""
     async with common.postgres_database(admin_pg_url) as database_url:
-        with common.stripe_server() as stripe_base:
+        with common.stripe_server() as stripe:
+            stripe_base = stripe.base
             common.migrate(common.service_env(database_url, stripe_base, redis_url=None))
             caches = [("in-process cache", None)] + ([("Redis cache", redis_url)] if redis_url else [])
             async with httpx.AsyncClient(timeout=10) as control:

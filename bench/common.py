@@ -130,9 +130,15 @@ def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Running:
+    base: str
+    pid: int
+
+
 @contextlib.contextmanager
-def stripe_server() -> Iterator[str]:
-    """The sandbox in its own process; yields its base URL."""
+def stripe_server() -> Iterator[Running]:
+    """The sandbox in its own process; yields its base URL and pid."""
     port = free_port()
     child = Child(
         "stripe",
@@ -142,7 +148,7 @@ def stripe_server() -> Iterator[str]:
     base = f"http://{HOST}:{port}"
     try:
         child.wait_http(f"{base}/bench/health")
-        yield base
+        yield Running(base, child.proc.pid)
     finally:
         child.stop()
 
@@ -174,12 +180,6 @@ def migrate(env: Mapping[str, str]) -> None:
         timeout=120,
         stdout=subprocess.DEVNULL,
     )
-
-
-@dataclass
-class Running:
-    base: str
-    pid: int
 
 
 @contextlib.contextmanager
@@ -257,8 +257,9 @@ class CpuMeter:
     On a shared machine wall-clock rates move with the neighbours' load; CPU per request does not
     (much), so both are reported."""
 
-    def __init__(self, service_pid: int, admin_pg_url: str, database: str) -> None:
+    def __init__(self, service_pid: int, admin_pg_url: str, database: str, stripe_pid: int | None = None) -> None:
         self.service_pid, self.admin_pg_url, self.database = service_pid, admin_pg_url, database
+        self.stripe_pid = stripe_pid
 
     async def _backends(self) -> list[int]:
         rows = await pg_fetch_args(
@@ -270,16 +271,19 @@ class CpuMeter:
         self._service = process_tree_cpu(self.service_pid)
         self._pg = pids_cpu(await self._backends())
         self._bench = time.process_time()
+        self._stripe = process_tree_cpu(self.stripe_pid) if self.stripe_pid else 0.0
 
     async def stop(self) -> dict[str, float]:
         service = process_tree_cpu(self.service_pid) - self._service
         bench = time.process_time() - self._bench
         now = pids_cpu(await self._backends())
         postgres = sum(cpu - self._pg.get(pid, 0.0) for pid, cpu in now.items())
+        stripe = process_tree_cpu(self.stripe_pid) - self._stripe if self.stripe_pid else 0.0
         return {
             "service_cpu_s": round(service, 3),
             "postgres_cpu_s": round(postgres, 3),
             "client_cpu_s": round(bench, 3),
+            "stripe_cpu_s": round(stripe, 3),
         }
 
 

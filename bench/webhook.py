@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import re
 import time
@@ -344,6 +345,7 @@ async def run_once(
     admin_pg_url: str,
     database_url: str,
     stripe_base: str,
+    stripe_pid: int,
     redis_url: str | None,
     users: Users,
     workers: int,
@@ -357,7 +359,7 @@ async def run_once(
     limits = httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4)
     with common.service(env, workers=workers) as running:
         base = running.base
-        meter = common.CpuMeter(running.pid, admin_pg_url, database_url.rsplit("/", 1)[1])
+        meter = common.CpuMeter(running.pid, admin_pg_url, database_url.rsplit("/", 1)[1], stripe_pid)
         async with httpx.AsyncClient(limits=limits, timeout=60) as client:
             log = StripeLog(client, stripe_base)
             t0 = time.perf_counter()
@@ -419,8 +421,8 @@ async def run(
     users = Users()
     runs = []
     async with common.postgres_database(admin_pg_url) as database_url:
-        with common.stripe_server() as stripe_base:
-            common.migrate(common.service_env(database_url, stripe_base, redis_url=None))
+        with common.stripe_server() as stripe:
+            common.migrate(common.service_env(database_url, stripe.base, redis_url=None))
             for n, (stall, w) in enumerate(itertools.product(stalls, workers)):
                 print(
                     f"  webhook: {w} worker(s), Stripe stall {stall:g} ms, load average {common.load_average()}",
@@ -429,7 +431,8 @@ async def run(
                 result = await run_once(
                     admin_pg_url=admin_pg_url,
                     database_url=database_url,
-                    stripe_base=stripe_base,
+                    stripe_base=stripe.base,
+                    stripe_pid=stripe.pid,
                     redis_url=redis_url,
                     users=users,
                     workers=w,
@@ -465,6 +468,8 @@ def report(result: dict[str, Any]) -> str:
                 f"{r['stripe_calls_per_delivery']:.2f}",
                 f"{cpu['service']:.2f}",
                 f"{cpu['postgres']:.2f}",
+                f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
+                f"{capacity(cpu):.0f}",
                 f"{r['load_average_before_after'][0][0]:.1f}" if r["load_average_before_after"][0] else "",
                 _state_line(r["state_after"]),
             ]
@@ -484,6 +489,8 @@ def report(result: dict[str, Any]) -> str:
                 "Stripe/evt",
                 "svc CPU ms/evt",
                 "PG CPU ms/evt",
+                "Stripe / bench CPU ms/evt",
+                "capacity evt/s",
                 "loadavg",
                 "state after",
             ],
@@ -518,6 +525,15 @@ def report(result: dict[str, Any]) -> str:
         out += ["", f"Stripe calls per event (sequential, {CALIBRATION_EVENTS} events per type, sandbox request log)"]
         out.append(common.table(["event", "calls/event", "endpoints (total)", "dup calls/event"], rows))
     return "\n".join(out)
+
+
+def capacity(cpu_ms_per_event: dict[str, float]) -> float:
+    """Events/s the machine's cores would sustain for the service and PostgreSQL alone, from their CPU
+    per event: the rate the run would reach if the Stripe stand-in and the load generator (which
+    share the same cores here, but in production live elsewhere) cost nothing. An estimate; the
+    measured rate is the `events/s` column."""
+    spent = cpu_ms_per_event["service"] + cpu_ms_per_event["postgres"]
+    return 1000 * (os.cpu_count() or 1) / spent if spent > 0 else 0.0
 
 
 def _state_line(s: dict[str, Any]) -> str:

@@ -374,6 +374,7 @@ def subscription_event(
     )
     item = obj["items"]["data"][0]
     item["price"]["id"] = state.price_id
+    item["price"]["product"] = state.product_id  # unexpanded, as in every event snapshot
     item["current_period_end"] = int(state.current_period_end.timestamp()) if state.current_period_end else None
     return event(event_type, obj, created=created, event_id=event_id)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -41,12 +41,23 @@ class World:
         return InMemoryUnitOfWork(self.store)
 
     async def sync(
-        self, subscription_id: str, *, customer_id: str | None = None, user_id: str | None = None
+        self,
+        subscription_id: str,
+        *,
+        customer_id: str | None = None,
+        user_id: str | None = None,
+        as_of: datetime | None = None,
+        snapshot: SubscriptionState | None = None,
     ) -> SyncResult:
         """What a `customer.subscription.*` handler does: sync inside its transaction, then commit."""
         async with self.uow() as uow:
             result = await SyncSubscription(self.gateway).apply(
-                uow, subscription_id=subscription_id, customer_id=customer_id, user_id=user_id
+                uow,
+                subscription_id=subscription_id,
+                customer_id=customer_id,
+                user_id=user_id,
+                as_of=as_of,
+                snapshot=snapshot,
             )
             await uow.commit()
         return result
@@ -178,6 +189,81 @@ async def test_a_subscription_stripe_does_not_know_is_not_applied(world: World, 
     result = await world.sync("sub_missing", user_id=user_id)
     assert result.applied is False
     assert await world.stored("sub_missing") is None
+
+
+# --- ordering by the events' seconds (snapshots) -----------------------------------------------
+
+SECOND = timedelta(seconds=1)
+
+
+async def _synced_at(world: World, user_id: str, as_of: datetime) -> SubscriptionState:
+    """The first event of sub_1 (created at `as_of`): read from Stripe, as every first event is."""
+    state = _stripe_subscription(world)
+    assert (await world.sync("sub_1", user_id=user_id, as_of=as_of, snapshot=state)).applied
+    assert world.gateway.calls["get_subscription"] == 1
+    return state
+
+
+async def test_a_newer_snapshot_of_the_same_plan_is_applied_without_a_stripe_call(world: World, user_id: str) -> None:
+    state = await _synced_at(world, user_id, T0)
+    snapshot = replace(state, cancel_at_period_end=True, plan_key=None)  # snapshots carry no plan key
+
+    assert (await world.sync("sub_1", user_id=user_id, as_of=T0 + SECOND, snapshot=snapshot)).applied
+
+    stored = await world.stored("sub_1")
+    assert stored is not None
+    assert (stored.cancel_at_period_end, stored.plan_key, stored.as_of) == (True, "pro", T0 + SECOND)
+    assert world.gateway.calls["get_subscription"] == 1
+
+
+async def test_an_event_older_than_the_stored_state_changes_nothing_and_costs_no_call(
+    world: World, user_id: str
+) -> None:
+    state = await _synced_at(world, user_id, T0)
+    stale = replace(state, status=S.PAST_DUE)
+
+    result = await world.sync("sub_1", user_id=user_id, as_of=T0 - SECOND, snapshot=stale)
+
+    assert result.applied
+    stored = await world.stored("sub_1")
+    assert stored is not None and (stored.status, stored.as_of) == (S.ACTIVE, T0)
+    assert world.gateway.calls["get_subscription"] == 1
+
+
+async def test_two_events_in_the_same_second_are_settled_by_reading_stripe(world: World, user_id: str) -> None:
+    state = await _synced_at(world, user_id, T0)
+    _stripe_subscription(world, S.PAST_DUE)  # Stripe moved on within the same second
+    same_second_snapshot = replace(state, cancel_at_period_end=True)  # which of the two is newer? unknown
+
+    assert (await world.sync("sub_1", user_id=user_id, as_of=T0, snapshot=same_second_snapshot)).applied
+
+    stored = await world.stored("sub_1")
+    assert stored is not None and (stored.status, stored.cancel_at_period_end) == (S.PAST_DUE, False)
+    assert world.gateway.calls["get_subscription"] == 2
+
+
+async def test_a_plan_change_is_read_from_stripe_for_the_new_plan_key(world: World, user_id: str) -> None:
+    state = await _synced_at(world, user_id, T0)
+    _stripe_subscription(world, price_id="price_team", product_id="prod_team", plan_key="team")
+    snapshot = replace(state, price_id="price_team", product_id="prod_team", plan_key=None)
+
+    assert (await world.sync("sub_1", user_id=user_id, as_of=T0 + SECOND, snapshot=snapshot)).applied
+
+    stored = await world.stored("sub_1")
+    assert stored is not None and (stored.plan_key, stored.as_of) == ("team", T0 + SECOND)
+    assert world.gateway.calls["get_subscription"] == 2
+
+
+async def test_a_newer_live_snapshot_never_revives_a_deleted_subscription(world: World, user_id: str) -> None:
+    state = await _synced_at(world, user_id, T0)
+    deleted = replace(state, status=S.CANCELED, canceled_at=T0 + SECOND, ended_at=T0 + SECOND)
+    assert (await world.sync("sub_1", user_id=user_id, as_of=T0 + SECOND, snapshot=deleted)).applied
+
+    result = await world.sync("sub_1", user_id=user_id, as_of=T0 + 2 * SECOND, snapshot=state)
+
+    assert result.applied is False
+    stored = await world.stored("sub_1")
+    assert stored is not None and stored.status is S.CANCELED
 
 
 # --- GetBillingStatus -------------------------------------------------------------------------

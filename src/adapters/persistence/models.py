@@ -61,6 +61,7 @@ class SubscriptionRow(DefaultBase):
     cancel_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     canceled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    as_of: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class WebhookEventRow(DefaultBase):

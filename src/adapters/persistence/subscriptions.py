@@ -24,6 +24,7 @@ def _to_domain(row: SubscriptionRow) -> Subscription:
         cancel_at=row.cancel_at,
         canceled_at=row.canceled_at,
         ended_at=row.ended_at,
+        as_of=row.as_of,
     )
 
 

@@ -5,11 +5,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import stripe
 
+from adapters.stripe import mapping
 from application.errors import InvalidWebhook
 from application.ports.events import VerifiedEvent
+from application.ports.payment_gateway import SubscriptionState
+
+SUBSCRIPTION_EVENTS = "customer.subscription."
+
+
+def _subscription(obj: Any) -> SubscriptionState | None:
+    """The snapshot as the service reads a subscription; None when it is not one we can read (the
+    handler then reads the subscription from Stripe instead)."""
+    try:
+        return mapping.subscription(obj)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 class StripeEventVerifier:
@@ -30,12 +44,14 @@ class StripeEventVerifier:
         try:
             event = json.loads(payload)
             data = event["data"]
+            event_type = str(event["type"])
             return VerifiedEvent(
                 id=str(event["id"]),
-                type=str(event["type"]),
+                type=event_type,
                 created=datetime.fromtimestamp(int(event["created"]), UTC),
                 object=data["object"],
                 previous_attributes=data.get("previous_attributes"),
+                subscription=_subscription(data["object"]) if event_type.startswith(SUBSCRIPTION_EVENTS) else None,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidWebhook("The body is not a Stripe event.") from exc

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from application.ports.payment_gateway import SubscriptionState
+
 
 @dataclass(frozen=True, slots=True)
 class VerifiedEvent:
@@ -15,6 +17,9 @@ class VerifiedEvent:
     created: datetime
     object: Mapping[str, Any]
     previous_attributes: Mapping[str, Any] | None = None
+    # `object` read as a subscription, for `customer.subscription.*` events (None otherwise, or when
+    # the snapshot lacks a field the service needs).
+    subscription: SubscriptionState | None = None
 
 
 class EventVerifier(Protocol):

@@ -11,6 +11,8 @@ async def subscription_changed(ctx: WebhookContext, event: VerifiedEvent) -> Han
         subscription_id=str(subscription["id"]),
         customer_id=ref(subscription.get("customer")),
         user_id=metadata(subscription).get("user_id"),
+        as_of=event.created,
+        snapshot=event.subscription,
     )
     return Handled(ignored=not result.applied, reason=result.reason)
 
@@ -25,5 +27,6 @@ async def subscription_checkout_completed(ctx: WebhookContext, event: VerifiedEv
         subscription_id=subscription_id,
         customer_id=ref(session.get("customer")),
         user_id=session.get("client_reference_id") or metadata(session).get("user_id"),
+        as_of=event.created,
     )
     return Handled(ignored=not result.applied, reason=result.reason)
