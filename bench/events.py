@@ -38,14 +38,16 @@ def stripe_object(resource: str, real: dict[str, Any] | None = None, **overrides
     return obj
 
 
-def event(event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None) -> dict[str, Any]:
+def event(
+    event_type: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None, created: int | None = None
+) -> dict[str, Any]:
     envelope = stripe_object("event")
     envelope.update(
         id=f"evt_bench{_run}{next(_ids):07d}",
         object="event",
         type=event_type,
         api_version=API_VERSION,
-        created=int(time.time()),
+        created=created or int(time.time()),
         livemode=False,
         pending_webhooks=1,
         request={"id": None, "idempotency_key": None},

@@ -39,6 +39,7 @@ from bench import common
 from bench.events import encode, event, sign, stripe_object
 
 CALIBRATION_EVENTS = 8
+SAME_SECOND = "customer.subscription.updated (same second)"
 DUPLICATE_SHARE = 0.10
 _ID = re.compile(r"/(cs_test|cs|pi|sub|prod|price|cus|si)_[A-Za-z0-9]+")
 
@@ -156,9 +157,29 @@ async def build_workload(
         16,
         [checkout(f"u_{tag}_s{i}", recurring[i % len(recurring)]["id"]) for i in range(n_subs + k)],
     )
+    # Each subscriber signed up ten minutes ago and changed the subscription `updates_per_sub` times
+    # since, a minute apart (the events below); Stripe holds the last change's state.
+    signed_up = int(time.time()) - 600
 
-    def delivery(label: str, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> Delivery:
-        payload = event(event_type, obj, previous)
+    async def last_change(s: dict[str, Any]) -> dict[str, Any]:
+        response = await client.post(
+            f"{stripe_base}/v1/subscriptions/{s['subscription']['id']}",
+            data={"cancel_at_period_end": str(bool(updates_per_sub % 2)).lower()},
+            headers={"Authorization": f"Bearer {common.STRIPE_KEY}"},
+        )
+        response.raise_for_status()
+        return {**s, "signed_up": signed_up}
+
+    subs = await _bounded(16, [last_change(s) for s in subs])
+
+    def delivery(
+        label: str,
+        event_type: str,
+        obj: dict[str, Any],
+        previous: dict[str, Any] | None = None,
+        created: int | None = None,
+    ) -> Delivery:
+        payload = event(event_type, obj, previous, created)
         return Delivery(label, encode(payload), payload["id"])
 
     def order_events(o: dict[str, Any]) -> tuple[Delivery, Delivery, Delivery]:
@@ -187,15 +208,19 @@ async def build_workload(
             "checkout.session.completed (subscription)",
             "checkout.session.completed",
             stripe_object("checkout.session", s["session"]),
+            created=s["signed_up"],
         )
 
-    def sub_updated(s: dict[str, Any], n: int) -> Delivery:
+    def sub_updated(s: dict[str, Any], n: int, label: str = "customer.subscription.updated") -> Delivery:
+        # The n-th later change of the subscription (cancel at period end on, off, on, …), a minute
+        # after the one before, as Stripe stamps it. The sandbox already holds the last one's state.
         sub = s["subscription"]
         return delivery(
-            "customer.subscription.updated",
+            label,
             "customer.subscription.updated",
             stripe_object("subscription", sub, cancel_at_period_end=bool(n % 2)),
             {"cancel_at_period_end": not bool(n % 2)},
+            created=s["signed_up"] + 60 * n,
         )
 
     def product_updated(n: int) -> Delivery:
@@ -214,7 +239,9 @@ async def build_workload(
     ):
         work.calibration[label] = [triple[index] for triple in cal_orders]
     work.calibration["checkout.session.completed (subscription)"] = [sub_completed(s) for s in subs[:k]]
-    work.calibration["customer.subscription.updated"] = [sub_updated(s, 0) for s in subs[:k]]
+    work.calibration["customer.subscription.updated"] = [sub_updated(s, updates_per_sub) for s in subs[:k]]
+    # A second change within the same second as the stored state: its snapshot cannot be ordered.
+    work.calibration[SAME_SECOND] = [sub_updated(s, updates_per_sub, SAME_SECOND) for s in subs[:k]]
     work.calibration["product.updated"] = [product_updated(n) for n in range(k)]
 
     rng = random.Random(20260)
