@@ -129,7 +129,9 @@ class StripeProvider(Provider):
         # In sandbox mode the composition root has already filled in the sandbox's key and base.
         if settings.stripe.secret_key is None:
             raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
-        http = stripe.HTTPXClient(timeout=15.0)
+        # The SDK's aiohttp client: about half the CPU per call of its httpx one. Its session is
+        # opened by the first request, on the app's event loop, and closed here on shutdown.
+        http = stripe.AIOHTTPClient(timeout=15.0)
         client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
         yield StripePaymentGateway(client)
         await http.close_async()  # type: ignore[no-untyped-call]

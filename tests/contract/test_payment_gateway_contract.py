@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -241,13 +241,15 @@ def sandbox_server() -> Iterator[tuple[Sandbox, str]]:
 
 
 @pytest.fixture
-def sandbox(sandbox_server: tuple[Sandbox, str]) -> SandboxStripe:
+async def sandbox(sandbox_server: tuple[Sandbox, str]) -> AsyncIterator[SandboxStripe]:
     sb, base_url = sandbox_server
     secret_key = f"sk_test_{uuid.uuid4().hex}"
     sb.add_api_key(secret_key)
-    gateway = StripePaymentGateway(create_stripe_client(secret_key, api_base=base_url))
+    http = stripe.AIOHTTPClient()
+    gateway = StripePaymentGateway(create_stripe_client(secret_key, api_base=base_url, http_client=http))
     dashboard = stripe.StripeClient(secret_key, base_addresses={"api": base_url}, max_network_retries=0)
-    return SandboxStripe(gateway, dashboard, sb)
+    yield SandboxStripe(gateway, dashboard, sb)
+    await http.close_async()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture(params=["fake", "sandbox"])

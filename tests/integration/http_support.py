@@ -11,6 +11,7 @@ Test modules import the fixtures they use by name (`from tests.integration.http_
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -79,15 +80,27 @@ class FastStripeProvider(Provider):
         self._timeout = timeout
 
     @provide(scope=Scope.APP)
-    def gateway(self, settings: Settings) -> PaymentGateway:
+    async def gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
         assert settings.stripe.secret_key is not None
+        http = stripe.AIOHTTPClient(timeout=self._timeout)
         client = create_stripe_client(
-            settings.stripe.secret_key,
-            api_base=settings.stripe.api_base,
-            timeout=self._timeout,
-            max_network_retries=0,
+            settings.stripe.secret_key, api_base=settings.stripe.api_base, max_network_retries=0, http_client=http
         )
-        return StripePaymentGateway(client)
+        yield StripePaymentGateway(client)
+        await http.close_async()  # type: ignore[no-untyped-call]
+
+
+class _PortalTransport(httpx.AsyncBaseTransport):
+    """Runs each request on the app's own event loop, the test client's portal thread, where the app
+    started up and where its connections live (an aiohttp session, a database pool work only on the
+    loop that opened them), without waiting for the other requests as `AsyncTestClient` does."""
+
+    def __init__(self, client: AsyncTestClient[Any]) -> None:
+        self._portal = client.blocking_portal
+        self._asgi = httpx.ASGITransport(app=client.app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await asyncio.wrap_future(self._portal.start_task_soon(self._asgi.handle_async_request, request))
 
 
 @dataclass
@@ -118,8 +131,7 @@ class Stack:
     def parallel(self) -> httpx.AsyncClient:
         """A client on the same running app whose requests really overlap (`AsyncTestClient` runs
         them one at a time), for tests about concurrent requests."""
-        transport = httpx.ASGITransport(app=self.client.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+        return httpx.AsyncClient(transport=_PortalTransport(self.client), base_url="http://testserver.local")
 
     # --- the sandbox as Stripe ---------------------------------------------------------------
 

@@ -8,8 +8,8 @@ module; each test has its own API key, so its log entries and idempotency keys a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -40,9 +40,13 @@ class Account:
     base_url: str
     secret_key: str  # the service's key; the Dashboard below uses another one
     dashboard: stripe.StripeClient
+    http_clients: list[stripe.HTTPClient] = field(default_factory=list)  # closed after the test
 
-    def gateway(self, **client_options: Any) -> StripePaymentGateway:
-        return StripePaymentGateway(create_stripe_client(self.secret_key, api_base=self.base_url, **client_options))
+    def gateway(self, *, timeout: float = 15.0, **client_options: Any) -> StripePaymentGateway:
+        http = stripe.AIOHTTPClient(timeout=timeout)
+        self.http_clients.append(http)
+        client = create_stripe_client(self.secret_key, api_base=self.base_url, http_client=http, **client_options)
+        return StripePaymentGateway(client)
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
         """The service's requests in this test (its own API key), oldest first."""
@@ -57,14 +61,17 @@ class Account:
 
 
 @pytest.fixture
-def account(server: tuple[Sandbox, str]) -> Iterator[Account]:
+async def account(server: tuple[Sandbox, str]) -> AsyncIterator[Account]:
     sb, base_url = server
     secret_key, dashboard_key = f"sk_test_{uuid.uuid4().hex}", f"sk_test_{uuid.uuid4().hex}"
     sb.add_api_key(secret_key)
     sb.add_api_key(dashboard_key)
     dashboard = stripe.StripeClient(dashboard_key, base_addresses={"api": base_url}, max_network_retries=0)
-    yield Account(sb, base_url, secret_key, dashboard)
+    account = Account(sb, base_url, secret_key, dashboard)
+    yield account
     sb.faults.clear()
+    for http in account.http_clients:
+        await http.close_async()  # type: ignore[no-untyped-call]
 
 
 def _request(
@@ -199,6 +206,30 @@ async def test_a_500_once_is_retried_by_the_sdk_with_the_same_idempotency_key(ac
     assert {r.headers["idempotency-key"] for r in attempts} == {f"cus:{user_id}"}
     listed = account.dashboard.v1.customers.list({"limit": 100}).data
     assert [c.id for c in listed if c.to_dict()["metadata"].get("user_id") == user_id] == [customer]
+
+
+async def test_the_webhook_calls_read_plain_json_with_the_sdks_retries_keys_and_errors(account: Account) -> None:
+    # These calls skip the SDK's StripeObject (raw_request_async): the request must stay the same.
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    session = await gateway.create_checkout_session(_request(customer, account.price()), idempotency_key="cs:ord_1")
+    account.sb.faults.fail("POST", f"/v1/checkout/sessions/{session.id}", status=500, times=1)
+    account.sb.faults.fail("GET", "/v1/subscriptions/", status=500, times=1)
+
+    await gateway.set_checkout_session_metadata(session.id, {"order_status": "captured"}, idempotency_key="meta:1")
+    assert await gateway.get_subscription("sub_unknown") is None
+    with pytest.raises(PaymentProviderRejected):
+        await gateway.capture_payment_intent("pi_unknown", idempotency_key="capture:1")
+
+    tagged = account.requests("POST", f"/v1/checkout/sessions/{session.id}")
+    assert [(r.status, r.headers["idempotency-key"]) for r in tagged] == [(500, "meta:1"), (200, "meta:1")]
+    assert tagged[1].params == {"metadata": {"order_status": "captured"}}
+    read = account.requests("GET", "/v1/subscriptions/sub_unknown")
+    assert [r.status for r in read] == [500, 404]
+    assert read[1].params == {"expand": {"0": "items.data.price.product"}}
+    (capture,) = account.requests("POST", "/v1/payment_intents/pi_unknown/capture")
+    assert (capture.status, capture.headers["idempotency-key"]) == (404, "capture:1")
+    assert {r.headers.get("stripe-version") for r in account.requests()} == {API_VERSION}
 
 
 async def test_a_persistent_500_is_payment_provider_unavailable_after_the_retries(account: Account) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import stripe
 
@@ -44,12 +44,11 @@ def is_missing(exc: stripe.StripeError) -> bool:
     return isinstance(exc, stripe.InvalidRequestError) and exc.code == "resource_missing"
 
 
-async def find(operation: str, awaitable: Awaitable[stripe.StripeObject]) -> dict[str, Any] | None:
-    """A retrieve whose "no such object" is an answer (None), not an error; the object as plain JSON."""
+async def find(operation: str, awaitable: Awaitable[T]) -> T | None:
+    """A retrieve whose "no such object" is an answer (None), not an error."""
     try:
-        found = await awaitable
+        return await awaitable
     except stripe.StripeError as exc:
         if is_missing(exc):
             return None
         raise translate(exc, operation) from exc
-    return found.to_dict()
