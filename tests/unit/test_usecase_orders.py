@@ -153,9 +153,22 @@ async def test_a_capture_reported_again_by_a_webhook_sends_no_second_email(world
     )
 
     assert moved == await world.order(authorized.id)
-    assert len(keys) == 2  # the effects are recorded again under the same keys…
-    assert len(world.email.sent) == 1  # …and do not run again
+    assert keys == []  # the capture recorded the effects; a later report has none to run…
+    assert len(world.email.sent) == 1  # …so nothing is sent again
     assert world.gateway.calls["set_checkout_session_metadata"] == 1
+
+
+async def test_a_failed_effect_is_retried_by_the_sweeper_not_by_a_later_report_of_the_capture(
+    world: World, authorized: Order
+) -> None:
+    world.email.fail_next()
+    await world.capture().execute(authorized.id)
+    world.clock.advance(seconds=2)
+    await world.report(authorized.id, OrderStatus.CAPTURED, payment_intent_id=authorized.payment_intent_id or "")
+    assert world.email.sent == []
+
+    assert await world.outbox().run_pending() == 1
+    assert [m.to for m in world.email.sent] == ["ada@example.com"]
 
 
 async def test_a_capture_reported_by_a_webhook_before_checkout_completed_confirms_once(

@@ -15,10 +15,10 @@ class AdvanceOrder:
     """Move an order toward a status Stripe reported, inside the caller's transaction.
 
     Out-of-order and repeated reports are normal: a status already reached (or passed) changes
-    nothing; an unreachable one raises `InvalidOrderTransition`. Whenever the order ends captured,
+    nothing; an unreachable one raises `InvalidOrderTransition`. When the order becomes captured,
     its effects (confirmation e-mail, `metadata[order_status]` on the session) are recorded in the
     same transaction under unique keys, so they exist once however often the capture is reported.
-    Returns the order and the effect keys to run after commit.
+    Returns the order and the effect keys to run after commit (none when it was captured already).
     """
 
     def __init__(self, clock: Clock, outbox: Outbox) -> None:
@@ -38,7 +38,13 @@ class AdvanceOrder:
         if updated != order:
             await uow.orders.save(updated)
             log.info("order moved", extra={"order_id": order.id, "from": order.status, "to": updated.status})
-        if updated.status is not OrderStatus.CAPTURED:
+        if updated.status is not OrderStatus.CAPTURED or order.status is OrderStatus.CAPTURED:
+            # Captured before this report: the transaction that captured it recorded the effects
+            # (every capture passes here), and their rows stay until done. Recording them again
+            # cost each redundant report (Stripe sends several per capture) two no-op inserts and a
+            # claim that matched nothing. The price: an effect whose first attempt failed is now
+            # retried by the sweeper alone (every 30 s, or `billing effects run`), not also by the
+            # next report of the capture — the same path that retries it when no report follows.
             return updated, []
         keys = [await self._outbox.record(uow, ORDER_CONFIRMATION, updated.id, {"order_id": updated.id})]
         if updated.checkout_session_id:
