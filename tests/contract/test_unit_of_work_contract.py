@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine, session_factory
@@ -342,6 +343,19 @@ async def test_an_event_is_stored_once_per_id(uow: UnitOfWork) -> None:
         assert await uow.events.get("evt_missing") is None
 
 
+async def test_storing_an_event_on_its_own_commits_it_once_per_id(uow: UnitOfWork) -> None:
+    event = an_event("evt_1")
+    assert await uow.store_event(event) is True
+    assert await uow.store_event(an_event("evt_1", status=EventStatus.FAILED)) is False
+
+    async with uow:
+        assert await uow.events.get("evt_1") == event
+        with pytest.raises(RuntimeError):
+            await uow.store_event(an_event("evt_2"))  # it is a transaction of its own, not part of this one
+    async with uow:
+        assert await uow.events.get("evt_2") is None
+
+
 async def test_saving_an_event_records_its_status_attempts_and_error(uow: UnitOfWork) -> None:
     async with uow:
         await uow.events.add_if_absent(an_event("evt_1"))
@@ -578,7 +592,7 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
         async def claim() -> Effect | None:
             uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
             async with uow:
-                await uow.session.execute(text("SELECT 1"))  # hold a connection before the race
+                await uow.transaction.execute(text("SELECT 1"))  # hold a connection before the race
                 await barrier.wait()
                 claimed = await uow.effects.claim("confirm:ord_1", now=T0, lease_seconds=60)
                 await uow.commit()
@@ -602,7 +616,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         async def store() -> bool:
             uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
             async with uow:
-                await uow.session.execute(text("SELECT 1"))
+                await uow.transaction.execute(text("SELECT 1"))
                 await barrier.wait()
                 inserted = await uow.events.add_if_absent(an_event("evt_dup"))
                 await uow.commit()
@@ -614,5 +628,42 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         check = SqlAlchemyUnitOfWork(sessions, ManualClock())
         async with check:
             assert [e.id for e in await check.events.list_by_status(EventStatus.RECEIVED)] == ["evt_dup"]
+    finally:
+        await engine.dispose()
+
+
+async def test_on_postgres_concurrent_stores_of_one_event_on_their_own_store_it_exactly_once(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_engine(migrated_postgres_url)
+    sessions = session_factory(engine)
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *(SqlAlchemyUnitOfWork(sessions, ManualClock()).store_event(an_event("evt_dup")) for _ in range(10))
+            ),
+            timeout=30,
+        )
+
+        assert sorted(results) == [False] * 9 + [True]
+        check = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        async with check:
+            assert await check.events.get("evt_dup") == an_event("evt_dup")
+    finally:
+        await engine.dispose()
+
+
+async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_one_transaction_again(
+    migrated_postgres_url: str,
+) -> None:
+    # The store runs in autocommit mode; the pooled connection must come back transactional.
+    engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        assert await uow.store_event(an_event("evt_1")) is True
+        async with uow:
+            first = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
+            second = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
+        assert first == second
     finally:
         await engine.dispose()

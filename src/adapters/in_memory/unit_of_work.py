@@ -208,5 +208,13 @@ class InMemoryUnitOfWork:
         if self._staged is not None:
             _copy_tables(self.store, self._staged)
 
+    async def store_event(self, event: WebhookEvent) -> bool:
+        if self._staged is not None:
+            raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
+        async with self:
+            inserted = await self.events.add_if_absent(event)
+            await self.commit()
+        return inserted
+
     async def ping(self) -> bool:
         return True

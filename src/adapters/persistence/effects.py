@@ -2,16 +2,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, bindparam, null, or_, select, update
 
 from adapters.persistence.models import EffectRow
+from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
 from application.ports.repositories import Effect
 
+# Core statements built once (see adapters.persistence.transaction); they run after every capture.
+_EFFECTS: Table = EffectRow.__table__  # type: ignore[assignment]
+_FREE = (
+    _EFFECTS.c.done_at.is_(None),
+    or_(_EFFECTS.c.leased_until.is_(None), _EFFECTS.c.leased_until < bindparam("now")),
+)
+# One conditional UPDATE is the whole lock: whichever worker flips the lease first owns the effect;
+# the others match no row. Works the same on PostgreSQL and SQLite.
+_CLAIM = (
+    update(_EFFECTS)
+    .where(_EFFECTS.c.key == bindparam("effect_key"), *_FREE)
+    .values(leased_until=bindparam("until"), attempts=_EFFECTS.c.attempts + 1)
+    .returning(*_EFFECTS.c)
+)
+_COMPLETE = (
+    update(_EFFECTS)
+    .where(_EFFECTS.c.key == bindparam("effect_key"))
+    .values(done_at=bindparam("now"), leased_until=null(), last_error=null())
+)
+_RELEASE = (
+    update(_EFFECTS)
+    .where(_EFFECTS.c.key == bindparam("effect_key"))
+    .values(leased_until=null(), last_error=bindparam("error"))
+)
 
-def _to_domain(row: EffectRow) -> Effect:
+
+def _to_domain(row: Row[Any]) -> Effect:
     return Effect(
         key=row.key,
         kind=row.kind,
@@ -24,13 +50,13 @@ def _to_domain(row: EffectRow) -> Effect:
 
 
 class SqlAlchemyEffectRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Transaction) -> None:
+        self._db = db
 
     async def add_if_absent(self, effect: Effect) -> bool:
         return await insert_if_absent(
-            self._session,
-            EffectRow.__table__,  # type: ignore[arg-type]
+            self._db,
+            _EFFECTS,
             {
                 "key": effect.key,
                 "kind": effect.kind,
@@ -41,40 +67,16 @@ class SqlAlchemyEffectRepository:
         )
 
     async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
-        # One conditional UPDATE is the whole lock: whichever worker flips the lease first owns
-        # the effect; the others match no row. Works the same on PostgreSQL and SQLite.
-        stmt = (
-            update(EffectRow)
-            .where(
-                EffectRow.key == key,
-                EffectRow.done_at.is_(None),
-                or_(EffectRow.leased_until.is_(None), EffectRow.leased_until < now),
-            )
-            .values(leased_until=now + timedelta(seconds=lease_seconds), attempts=EffectRow.attempts + 1)
-            .returning(EffectRow)
-            .execution_options(synchronize_session=False)
-        )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        params = {"effect_key": key, "now": now, "until": now + timedelta(seconds=lease_seconds)}
+        row = (await self._db.execute(_CLAIM, params)).one_or_none()
         return _to_domain(row) if row else None
 
     async def complete(self, key: str, *, now: datetime) -> None:
-        await self._session.execute(
-            update(EffectRow).where(EffectRow.key == key).values(done_at=now, leased_until=None, last_error=None)
-        )
+        await self._db.execute(_COMPLETE, {"effect_key": key, "now": now})
 
     async def release(self, key: str, *, error: str) -> None:
-        await self._session.execute(
-            update(EffectRow).where(EffectRow.key == key).values(leased_until=None, last_error=error[:2000])
-        )
+        await self._db.execute(_RELEASE, {"effect_key": key, "error": error[:2000]})
 
     async def list_pending(self, *, now: datetime, limit: int = 50) -> Sequence[Effect]:
-        stmt = (
-            select(EffectRow)
-            .where(
-                EffectRow.done_at.is_(None),
-                or_(EffectRow.leased_until.is_(None), EffectRow.leased_until < now),
-            )
-            .order_by(EffectRow.created_at)
-            .limit(limit)
-        )
-        return [_to_domain(r) for r in (await self._session.execute(stmt)).scalars()]
+        stmt = select(_EFFECTS).where(*_FREE).order_by(_EFFECTS.c.created_at).limit(limit)
+        return [_to_domain(r) for r in await self._db.execute(stmt, {"now": now})]

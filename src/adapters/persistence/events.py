@@ -3,16 +3,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, bindparam, select, update
 
 from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
 from application.ports.clock import Clock
 from domain.webhook_event import EventStatus, WebhookEvent
 
+# Core statements built once (see adapters.persistence.transaction): every webhook event reads
+# and writes its row.
+_EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
+_BY_ID = select(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_SAVE = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        last_error=bindparam("last_error"),
+        processed_at=bindparam("processed_at"),
+    )
+)
 
-def _to_domain(row: WebhookEventRow) -> WebhookEvent:
+
+def _to_domain(row: Row[Any]) -> WebhookEvent:
     return WebhookEvent(
         id=row.id,
         type=row.type,
@@ -27,14 +43,14 @@ def _to_domain(row: WebhookEventRow) -> WebhookEvent:
 
 
 class SqlAlchemyWebhookEventRepository:
-    def __init__(self, session: AsyncSession, clock: Clock) -> None:
-        self._session = session
+    def __init__(self, db: Transaction, clock: Clock) -> None:
+        self._db = db
         self._clock = clock
 
     async def add_if_absent(self, event: WebhookEvent) -> bool:
         return await insert_if_absent(
-            self._session,
-            WebhookEventRow.__table__,  # type: ignore[arg-type]
+            self._db,
+            _EVENTS,
             {
                 "id": event.id,
                 "type": event.type,
@@ -49,34 +65,24 @@ class SqlAlchemyWebhookEventRepository:
         )
 
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None:
-        stmt = select(WebhookEventRow).where(WebhookEventRow.id == event_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self._session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+        stmt = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+        row = (await self._db.execute(stmt, {"event_id": event_id})).one_or_none()
         return _to_domain(row) if row else None
 
     async def save(self, event: WebhookEvent) -> None:
-        # One UPDATE, no ORM load: this runs for every event on the webhook hot path.
-        stmt = (
-            update(WebhookEventRow)
-            .where(WebhookEventRow.id == event.id)
-            .values(
-                status=event.status.value,
-                attempts=event.attempts,
-                last_error=event.last_error,
-                processed_at=event.processed_at,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        result: Any = await self._session.execute(stmt)
+        params = {
+            "event_id": event.id,
+            "status": event.status.value,
+            "attempts": event.attempts,
+            "last_error": event.last_error,
+            "processed_at": event.processed_at,
+        }
+        result: Any = await self._db.execute(_SAVE, params)
         if result.rowcount == 0:
             await self.add_if_absent(event)
 
     async def list_by_status(self, status: EventStatus, *, limit: int = 50) -> Sequence[WebhookEvent]:
         stmt = (
-            select(WebhookEventRow)
-            .where(WebhookEventRow.status == status.value)
-            .order_by(WebhookEventRow.received_at.desc())
-            .limit(limit)
+            select(_EVENTS).where(_EVENTS.c.status == status.value).order_by(_EVENTS.c.received_at.desc()).limit(limit)
         )
-        return [_to_domain(r) for r in (await self._session.execute(stmt)).scalars()]
+        return [_to_domain(r) for r in await self._db.execute(stmt)]

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, insert, select, update
 
 from adapters.persistence.models import OrderRow
+from adapters.persistence.transaction import Transaction
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
 
@@ -15,8 +15,29 @@ _FIELDS = (
     "created_at", "authorized_at", "captured_at", "canceled_at", "expired_at",
 )  # fmt: skip
 
+# Core statements built once (see adapters.persistence.transaction): webhook handlers lock and
+# update an order per event.
+_ORDERS: Table = OrderRow.__table__  # type: ignore[assignment]
+_COLUMNS = tuple(c.name for c in _ORDERS.c)
+_INSERT = insert(_ORDERS)
+_SAVE = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("order_id"))
+    .values({name: bindparam(name) for name in _COLUMNS if name != "id"})
+)
 
-def _to_domain(row: OrderRow) -> Order:
+
+def _lookups(column: ColumnElement[Any]) -> tuple[Select[Any], Select[Any]]:
+    """A select by `column` without and with a row lock."""
+    plain = select(_ORDERS).where(column == bindparam("key"))
+    return plain, plain.with_for_update()
+
+
+_BY_ID = _lookups(_ORDERS.c.id)
+_BY_SESSION = _lookups(_ORDERS.c.checkout_session_id)
+
+
+def _to_domain(row: Row[Any]) -> Order:
     return Order(
         status=OrderStatus(row.status),
         total=Money(row.amount_total, row.currency),
@@ -45,38 +66,33 @@ def _to_values(order: Order) -> dict[str, Any]:
 
 
 class SqlAlchemyOrderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Transaction) -> None:
+        self._db = db
 
     async def add(self, order: Order) -> None:
-        self._session.add(OrderRow(**_to_values(order)))
-        await self._session.flush()
+        await self._db.execute(_INSERT, _to_values(order))
 
-    async def _one(self, where: Any, for_update: bool) -> Order | None:
-        stmt = select(OrderRow).where(where).execution_options(populate_existing=True)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+    async def _one(self, lookups: tuple[Select[Any], Select[Any]], key: str, for_update: bool) -> Order | None:
+        row = (await self._db.execute(lookups[for_update], {"key": key})).one_or_none()
         return _to_domain(row) if row else None
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        return await self._one(OrderRow.id == order_id, for_update)
+        return await self._one(_BY_ID, order_id, for_update)
 
     async def get_by_checkout_session(self, session_id: str, *, for_update: bool = False) -> Order | None:
-        return await self._one(OrderRow.checkout_session_id == session_id, for_update)
+        return await self._one(_BY_SESSION, session_id, for_update)
 
     async def save(self, order: Order) -> None:
         values = _to_values(order)
-        del values["id"]
-        stmt = update(OrderRow).where(OrderRow.id == order.id).values(**values)
-        result: Any = await self._session.execute(stmt.execution_options(synchronize_session=False))
+        values["order_id"] = values.pop("id")
+        result: Any = await self._db.execute(_SAVE, values)
         if result.rowcount == 0:
             await self.add(order)
 
     async def list_for_user(self, user_id: str) -> Sequence[Order]:
-        stmt = select(OrderRow).where(OrderRow.user_id == user_id).order_by(OrderRow.created_at.desc(), OrderRow.id)
-        return [_to_domain(r) for r in (await self._session.execute(stmt)).scalars()]
+        stmt = select(_ORDERS).where(_ORDERS.c.user_id == user_id).order_by(_ORDERS.c.created_at.desc(), _ORDERS.c.id)
+        return [_to_domain(r) for r in await self._db.execute(stmt)]
 
     async def list_by_status(self, status: OrderStatus) -> Sequence[Order]:
-        stmt = select(OrderRow).where(OrderRow.status == status.value).order_by(OrderRow.created_at, OrderRow.id)
-        return [_to_domain(r) for r in (await self._session.execute(stmt)).scalars()]
+        stmt = select(_ORDERS).where(_ORDERS.c.status == status.value).order_by(_ORDERS.c.created_at, _ORDERS.c.id)
+        return [_to_domain(r) for r in await self._db.execute(stmt)]

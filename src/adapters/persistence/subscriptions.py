@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import case, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, Table, bindparam, case, select
 
 from adapters.persistence.models import SubscriptionRow
+from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import upsert
 from domain.subscription import LIVE, Subscription, SubscriptionStatus
 
+_SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[assignment]
+_BY_ID = select(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.stripe_subscription_id == bindparam("subscription_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
 
-def _to_domain(row: SubscriptionRow) -> Subscription:
+
+def _to_domain(row: Row[Any]) -> Subscription:
     return Subscription(
         stripe_subscription_id=row.stripe_subscription_id,
         user_id=row.user_id,
@@ -29,28 +34,27 @@ def _to_domain(row: SubscriptionRow) -> Subscription:
 
 
 class SqlAlchemySubscriptionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: Transaction) -> None:
+        self._db = db
 
     async def get(self, stripe_subscription_id: str, *, for_update: bool = False) -> Subscription | None:
-        stmt = select(SubscriptionRow).where(SubscriptionRow.stripe_subscription_id == stripe_subscription_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self._session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+        stmt = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+        row = (await self._db.execute(stmt, {"subscription_id": stripe_subscription_id})).one_or_none()
         return _to_domain(row) if row else None
 
     async def save(self, subscription: Subscription) -> None:
         values = asdict(subscription)
         values["status"] = subscription.status.value
-        await upsert(self._session, SubscriptionRow.__table__, values, key="stripe_subscription_id")  # type: ignore[arg-type]
+        await upsert(self._db, _SUBSCRIPTIONS, values, key="stripe_subscription_id")
 
     async def current_for_user(self, user_id: str) -> Subscription | None:
-        live_first = case((SubscriptionRow.status.in_([s.value for s in LIVE]), 0), else_=1)
+        columns = _SUBSCRIPTIONS.c
+        live_first = case((columns.status.in_([s.value for s in LIVE]), 0), else_=1)
         stmt = (
-            select(SubscriptionRow)
-            .where(SubscriptionRow.user_id == user_id)
-            .order_by(live_first, SubscriptionRow.current_period_end.desc().nulls_last())
+            select(_SUBSCRIPTIONS)
+            .where(columns.user_id == user_id)
+            .order_by(live_first, columns.current_period_end.desc().nulls_last())
             .limit(1)
         )
-        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        row = (await self._db.execute(stmt)).one_or_none()
         return _to_domain(row) if row else None

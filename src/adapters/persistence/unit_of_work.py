@@ -1,74 +1,96 @@
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.persistence.customers import SqlAlchemyCustomerRepository
 from adapters.persistence.effects import SqlAlchemyEffectRepository
 from adapters.persistence.events import SqlAlchemyWebhookEventRepository
 from adapters.persistence.orders import SqlAlchemyOrderRepository
 from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
+from adapters.persistence.transaction import Transaction, single_statement_engine
 from application.errors import Conflict, StorageUnavailable
 from application.ports.clock import Clock
+from domain.webhook_event import WebhookEvent
 
 
 class SqlAlchemyUnitOfWork:
-    """One AsyncSession per `async with` block; every repository shares it."""
+    """One `Transaction` (a Core connection) per `async with` block; every repository shares it.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
+    Takes the engine, or a session factory bound to one (its engine is used; no Session is made).
+    """
+
+    def __init__(self, engine: AsyncEngine | async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._engine: AsyncEngine = engine if isinstance(engine, AsyncEngine) else engine.kw["bind"]
         self._clock = clock
-        self._session: AsyncSession | None = None
+        self._transaction: Transaction | None = None
 
     async def __aenter__(self) -> Self:
-        session = self._sessions()
-        self._session = session
-        self.customers = SqlAlchemyCustomerRepository(session, self._clock)
-        self.orders = SqlAlchemyOrderRepository(session)
-        self.subscriptions = SqlAlchemySubscriptionRepository(session)
-        self.events = SqlAlchemyWebhookEventRepository(session, self._clock)
-        self.effects = SqlAlchemyEffectRepository(session)
+        return self._begin(self._engine)
+
+    def _begin(self, engine: AsyncEngine) -> Self:
+        transaction = Transaction(engine)
+        self._transaction = transaction
+        self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
+        self.orders = SqlAlchemyOrderRepository(transaction)
+        self.subscriptions = SqlAlchemySubscriptionRepository(transaction)
+        self.events = SqlAlchemyWebhookEventRepository(transaction, self._clock)
+        self.effects = SqlAlchemyEffectRepository(transaction)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
+        transaction, self._transaction = self._transaction, None
+        if transaction is None:
             return
-        try:
-            await session.rollback()
-            await session.close()
-        except (SQLAlchemyError, OSError):
-            pass  # the original error (if any) is the one worth reporting
+        # Closing rolls back whatever was not committed. A failure to close is not reported: the
+        # original error (if any) is the one worth reporting.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await transaction.close()
         if isinstance(exc, IntegrityError):
             raise Conflict("the change conflicts with stored data") from exc
         if isinstance(exc, SQLAlchemyError | OSError):
             raise StorageUnavailable("the database is unavailable") from exc
 
     @property
-    def session(self) -> AsyncSession:
-        if self._session is None:
+    def transaction(self) -> Transaction:
+        if self._transaction is None:
             raise RuntimeError("unit of work used outside `async with`")
-        return self._session
+        return self._transaction
 
     async def commit(self) -> None:
         try:
-            await self.session.commit()
+            await self.transaction.commit()
         except (SQLAlchemyError, OSError) as exc:
             raise StorageUnavailable("the database is unavailable") from exc
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        await self.transaction.rollback()
+
+    async def store_event(self, event: WebhookEvent) -> bool:
+        # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction: see single_statement_engine.
+        if self._transaction is not None:
+            raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
+        self._begin(single_statement_engine(self._engine))
+        try:
+            inserted = await self.events.add_if_absent(event)
+            await self.commit()
+        except BaseException as exc:
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        await self.__aexit__(None, None, None)
+        return inserted
 
     async def ping(self) -> bool:
         try:
-            async with self._sessions() as session:
-                await session.execute(text("SELECT 1"))
+            async with self._engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
             return True
         except (SQLAlchemyError, OSError):
             return False

@@ -14,7 +14,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, TextClause, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.persistence.transaction import Transaction
 
 
 def _binds(table: Table, columns: tuple[str, ...]) -> tuple[str, str, list[Any]]:
@@ -42,11 +43,11 @@ def _upsert(table: Table, key: str, columns: tuple[str, ...]) -> TextClause:
     ).bindparams(*binds)
 
 
-async def insert_if_absent(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
+async def insert_if_absent(db: Transaction, table: Table, values: dict[str, Any]) -> bool:
     """Insert the row unless its primary key (or another unique key) exists. True when inserted."""
-    result: Any = await session.execute(_insert_ignoring_conflicts(table, tuple(values)), values)
+    result: Any = await db.execute(_insert_ignoring_conflicts(table, tuple(values)), values)
     return bool(result.rowcount == 1)
 
 
-async def upsert(session: AsyncSession, table: Table, values: dict[str, Any], key: str) -> None:
-    await session.execute(_upsert(table, key, tuple(values)), values)
+async def upsert(db: Transaction, table: Table, values: dict[str, Any], key: str) -> None:
+    await db.execute(_upsert(table, key, tuple(values)), values)

@@ -148,4 +148,14 @@ class UnitOfWork(Protocol):
 
     async def rollback(self) -> None: ...
 
+    async def store_event(self, event: WebhookEvent) -> bool:
+        """Store a verified event unless its id is stored, in a transaction of its own that has
+        committed when this returns (call it outside `async with`). True when inserted.
+
+        The same as `async with uow: events.add_if_absent(event); commit()`, which is what a store
+        may do; a store that can run one statement as its own transaction does that (PostgreSQL:
+        no BEGIN and COMMIT round trips).
+        """
+        ...
+
     async def ping(self) -> bool: ...

@@ -52,11 +52,9 @@ class ProcessStripeEvent:
 
     async def execute(self, payload: bytes, signature: str | None) -> Outcome:
         event = self._verifier.verify(payload, signature)
-        async with self._uow as uow:
-            await uow.events.add_if_absent(
-                WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
-            )
-            await uow.commit()
+        await self._uow.store_event(
+            WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
+        )
         return await self.run(event)
 
     async def replay(self, event_id: str) -> Outcome:
