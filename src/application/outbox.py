@@ -3,17 +3,24 @@
 Why an outbox: a capture can be reported by the admin route, by `payment_intent.succeeded`, by
 `checkout.session.completed` under auto capture — several times each, to several workers at once.
 The change and its effects are recorded in the SAME transaction under a unique effect key
-(`order-confirmation:<order id>`), so however many reports commit, one effect row exists. After
-commit, a worker claims the row with a lease (one conditional UPDATE, see `EffectRepository.claim`)
-and performs it; the others find it claimed or done. A failed effect keeps its row and is retried by
-the background sweeper (or `billing effects run`). Delivery is at least once only when a worker
-dies between sending and marking done, after its lease expires.
+(`order-confirmation:<order id>`), so however many reports commit, one effect row exists.
+
+The transaction that inserts the row also leases it to its own worker (`Outbox.record` returns a
+`Recorded` only then), so after commit that worker performs it straight away (`Outbox.perform`)
+without a claim transaction; every other report finds the row already there and performs nothing.
+Rows recorded elsewhere, and failed effects, are claimed (one conditional UPDATE, see
+`EffectRepository.claim`) by `Outbox.run` — the background sweeper (`run_pending`) or
+`billing effects run`. A worker that dies after commit leaves its rows leased: the sweeper takes
+them once the lease expires. Delivery is at least once only when a worker dies between sending and
+marking done.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 
 from application.errors import ApplicationError
 from application.ports.clock import Clock
@@ -21,9 +28,24 @@ from application.ports.repositories import Effect, UnitOfWork
 
 log = logging.getLogger("billing.outbox")
 
-Performer = Callable[[Mapping[str, str]], Awaitable[None]]
+# A performer gets the effect's payload and, when it runs right after the transaction that
+# recorded it, what that transaction already held (e.g. the captured `Order`), else None: it may
+# use that instead of reading it again, and must read it itself when given None (the sweeper).
+Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
 
 LEASE_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An effect the caller's transaction inserted, leased to this worker: perform it after commit."""
+
+    effect: Effect
+    known: object = None
+
+    @property
+    def key(self) -> str:
+        return self.effect.key
 
 
 class Outbox:
@@ -32,17 +54,29 @@ class Outbox:
         self._clock = clock
         self._performers = performers
 
-    async def record(self, uow: UnitOfWork, kind: str, subject: str, payload: Mapping[str, str]) -> str:
-        """Record the effect in the caller's open transaction; returns its key. Idempotent."""
-        key = f"{kind}:{subject}"
-        await uow.effects.add_if_absent(Effect(key, kind, dict(payload), self._clock.now()))
-        return key
+    async def record(
+        self, uow: UnitOfWork, subject: str, effects: Mapping[str, Mapping[str, str]], *, known: object = None
+    ) -> list[Recorded]:
+        """Record the subject's effects (kind → payload) in the caller's open transaction, leased to
+        this worker, under the keys `<kind>:<subject>`. Idempotent.
+
+        Returns what to `perform` after commit: the effects this transaction inserted, not those
+        that existed already (another report recorded them, and performs them or has done so).
+        """
+        now = self._clock.now()
+        rows = [Effect(f"{kind}:{subject}", kind, dict(payload), now, attempts=1) for kind, payload in effects.items()]
+        inserted = await uow.effects.add_all_if_absent(rows, leased_until=now + timedelta(seconds=LEASE_SECONDS))
+        return [Recorded(effect, known) for effect in rows if effect.key in inserted]
+
+    async def perform(self, recorded: Iterable[Recorded]) -> int:
+        """Perform effects that `record` leased to us, once their transaction committed. Returns how
+        many succeeded. Must not be called when that transaction did not commit."""
+        return await self._perform_all([(r.effect, r.known) for r in recorded])
 
     async def run(self, keys: Iterable[str]) -> int:
-        """Perform the given effects (after the recording transaction committed). Returns how many ran.
+        """Claim and perform effects recorded by anyone (the sweeper's path). Returns how many ran.
 
-        One transaction claims them all and one records the outcomes, however many there are: a
-        capture's two effects cost two short transactions, not four.
+        One transaction claims them all and one records the outcomes, however many there are.
         """
         keys = list(keys)
         if not keys:
@@ -51,27 +85,30 @@ class Outbox:
             now = self._clock.now()
             claimed = [e for key in keys if (e := await uow.effects.claim(key, now=now, lease_seconds=LEASE_SECONDS))]
             await uow.commit()
-        if not claimed:
-            return 0  # done already, or other workers hold them
-        outcomes = [(effect.key, await self._perform(effect)) for effect in claimed]
-        async with self._uow as uow:
-            for key, error in outcomes:
-                if error is None:
-                    await uow.effects.complete(key, now=self._clock.now())
-                else:
-                    await uow.effects.release(key, error=error)
-            await uow.commit()
-        return sum(error is None for _, error in outcomes)
+        return await self._perform_all([(effect, None) for effect in claimed])
 
     async def run_pending(self, limit: int = 50) -> int:
         async with self._uow as uow:
             pending = await uow.effects.list_pending(now=self._clock.now(), limit=limit)
         return await self.run(effect.key for effect in pending)
 
-    async def _perform(self, effect: Effect) -> str | None:
+    async def _perform_all(self, effects: list[tuple[Effect, object]]) -> int:
+        if not effects:
+            return 0  # none recorded, or done already, or other workers hold them
+        outcomes = [(effect.key, await self._perform(effect, known)) for effect, known in effects]
+        done = [key for key, error in outcomes if error is None]
+        async with self._uow as uow:
+            await uow.effects.complete(*done, now=self._clock.now())
+            for key, error in outcomes:
+                if error is not None:
+                    await uow.effects.release(key, error=error)
+            await uow.commit()
+        return len(done)
+
+    async def _perform(self, effect: Effect, known: object) -> str | None:
         """None when done; the error's description when it failed (the effect will be retried)."""
         try:
-            await self._performers[effect.kind](effect.payload)
+            await self._performers[effect.kind](effect.payload, known)
         except (ApplicationError, KeyError) as exc:
             log.warning("effect failed; it will be retried", extra={"effect": effect.key, "error": type(exc).__name__})
             return f"{type(exc).__name__}: {exc}"

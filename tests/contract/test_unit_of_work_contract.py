@@ -465,6 +465,65 @@ async def test_a_completed_effect_is_neither_pending_nor_claimable(uow: UnitOfWo
         assert await uow.effects.claim("confirm:unknown", now=later, lease_seconds=60) is None
 
 
+async def test_an_effect_recorded_with_a_lease_is_held_by_its_recorder_until_the_lease_expires(
+    uow: UnitOfWork,
+) -> None:
+    async with uow:
+        effect = replace(an_effect("confirm:ord_1"), attempts=1)
+        assert await uow.effects.add_if_absent(effect, leased_until=T0 + timedelta(seconds=60)) is True
+        assert (
+            await uow.effects.add_if_absent(an_effect("confirm:ord_1"), leased_until=T0 + timedelta(seconds=90))
+            is False
+        )
+        await uow.commit()
+
+    assert await _claim(uow, "confirm:ord_1", T0 + timedelta(seconds=59)) is None
+    async with uow:
+        assert list(await uow.effects.list_pending(now=T0 + timedelta(seconds=59))) == []
+        assert [e.key for e in await uow.effects.list_pending(now=T0 + timedelta(seconds=61))] == ["confirm:ord_1"]
+    again = await _claim(uow, "confirm:ord_1", T0 + timedelta(seconds=61))
+    assert again is not None and again.attempts == 2
+
+
+async def test_several_effects_are_recorded_at_once_and_the_inserted_keys_returned(uow: UnitOfWork) -> None:
+    async with uow:
+        assert await uow.effects.add_all_if_absent([an_effect("e_1")]) == {"e_1"}
+        await uow.commit()
+    async with uow:
+        lease = T0 + timedelta(seconds=60)
+        effects = [
+            an_effect("e_1", minutes=1),
+            replace(an_effect("e_2", minutes=2), attempts=1),
+            an_effect("e_3", minutes=1),
+        ]
+        assert await uow.effects.add_all_if_absent(effects, leased_until=lease) == {"e_2", "e_3"}
+        assert await uow.effects.add_all_if_absent([]) == set()
+        await uow.commit()
+
+    async with uow:
+        assert list(await uow.effects.list_pending(now=T0)) == [an_effect("e_1")]
+        after_lease = await uow.effects.list_pending(now=T0 + timedelta(seconds=61))
+        assert after_lease == [
+            an_effect("e_1"),
+            an_effect("e_3", minutes=1),
+            replace(an_effect("e_2", minutes=2), attempts=1),
+        ]
+
+
+async def test_several_effects_are_completed_at_once_and_unknown_keys_are_skipped(uow: UnitOfWork) -> None:
+    async with uow:
+        for key in ("e_1", "e_2", "e_3"):
+            await uow.effects.add_if_absent(an_effect(key), leased_until=T0 + timedelta(seconds=60))
+        await uow.commit()
+    async with uow:
+        await uow.effects.complete("e_1", "e_3", "e_unknown", now=T0 + timedelta(seconds=1))
+        await uow.effects.complete(now=T0 + timedelta(seconds=1))  # nothing to complete
+        await uow.commit()
+
+    async with uow:
+        assert [e.key for e in await uow.effects.list_pending(now=T0 + timedelta(days=1))] == ["e_2"]
+
+
 async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: UnitOfWork) -> None:
     async with uow:
         for key, minutes in (("e_new", 3), ("e_old", 1), ("e_leased", 0), ("e_done", 2)):

@@ -34,7 +34,8 @@ from application.orders.confirmation import (
     ConfirmationSettings,
     OrderEffects,
 )
-from application.outbox import LEASE_SECONDS, Outbox, Performer
+from application.outbox import LEASE_SECONDS, Outbox, Performer, Recorded
+from application.ports.repositories import Effect
 from application.ports.tokens import Identity
 from domain.errors import InvalidOrderTransition
 from domain.order import Order, OrderStatus
@@ -68,15 +69,15 @@ class World:
     def cancel(self) -> CancelOrder:
         return CancelOrder(self.uow(), self.gateway, self.advance())
 
-    async def report(self, order_id: str, target: OrderStatus, **kwargs: str) -> tuple[Order, list[str]]:
-        """What a webhook handler does: advance the order in a transaction, then run its effects."""
+    async def report(self, order_id: str, target: OrderStatus, **kwargs: str) -> tuple[Order, list[Recorded]]:
+        """What a webhook handler does: advance the order in a transaction, then perform its effects."""
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             assert order is not None
-            moved, keys = await self.advance().apply(uow, order, target, **kwargs)
+            moved, recorded = await self.advance().apply(uow, order, target, **kwargs)
             await uow.commit()
-        await self.outbox().run(keys)
-        return moved, keys
+        await self.outbox().perform(recorded)
+        return moved, recorded
 
     async def order(self, order_id: str) -> Order:
         async with self.uow() as uow:
@@ -148,12 +149,12 @@ async def test_the_confirmation_lists_the_items_and_the_total_in_the_display_loc
 async def test_a_capture_reported_again_by_a_webhook_sends_no_second_email(world: World, authorized: Order) -> None:
     await world.capture().execute(authorized.id)
     world.clock.advance(seconds=2)
-    moved, keys = await world.report(
+    moved, recorded = await world.report(
         authorized.id, OrderStatus.CAPTURED, payment_intent_id=authorized.payment_intent_id or ""
     )
 
     assert moved == await world.order(authorized.id)
-    assert keys == []  # the capture recorded the effects; a later report has none to run…
+    assert recorded == []  # the capture recorded the effects; a later report has none to perform…
     assert len(world.email.sent) == 1  # …so nothing is sent again
     assert world.gateway.calls["set_checkout_session_metadata"] == 1
 
@@ -297,8 +298,8 @@ async def test_an_expired_order_cannot_be_captured_by_a_late_report(world: World
 
 
 async def test_advancing_to_a_status_other_than_captured_records_no_effect(world: World, pending: Order) -> None:
-    _, keys = await world.report(pending.id, OrderStatus.AUTHORIZED, payment_intent_id="pi_1")
-    assert keys == []
+    _, recorded = await world.report(pending.id, OrderStatus.AUTHORIZED, payment_intent_id="pi_1")
+    assert recorded == []
     assert world.store.effects == {}
 
 
@@ -308,36 +309,56 @@ async def test_advancing_to_a_status_other_than_captured_records_no_effect(world
 class CountingPerformer:
     def __init__(self) -> None:
         self.payloads: list[Mapping[str, str]] = []
+        self.known: list[object] = []
 
-    async def __call__(self, payload: Mapping[str, str]) -> None:
+    async def __call__(self, payload: Mapping[str, str], known: object) -> None:
         self.payloads.append(payload)
+        self.known.append(known)
 
 
-async def _record(world: World, outbox: Outbox, subject: str = "ord_1") -> str:
+async def _record(world: World, outbox: Outbox, subject: str = "ord_1", known: object = None) -> Recorded | None:
     async with world.uow() as uow:
-        key = await outbox.record(uow, "ping", subject, {"order_id": subject})
+        recorded = await outbox.record(uow, subject, {"ping": {"order_id": subject}}, known=known)
         await uow.commit()
-    return key
+    assert len(recorded) <= 1
+    return recorded[0] if recorded else None
 
 
-async def test_an_effect_recorded_twice_runs_once(world: World) -> None:
+async def test_an_effect_recorded_twice_is_performed_once_by_the_transaction_that_inserted_it(world: World) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
-    first = await _record(world, outbox)
+    first = await _record(world, outbox, known="what the first transaction held")
     second = await _record(world, outbox)
 
-    assert first == second == "ping:ord_1"
-    assert await outbox.run([first, second]) == 1
-    assert await outbox.run([first]) == 0
+    assert first is not None and first.key == "ping:ord_1"
+    assert second is None  # recorded already: the second report has nothing to perform
+    assert await outbox.perform([first]) == 1
+    assert await outbox.run([first.key]) == 0
     assert await outbox.run_pending() == 0
     assert performer.payloads == [{"order_id": "ord_1"}]
+    assert performer.known == ["what the first transaction held"]
+    assert (world.store.effects[first.key].done_at, world.store.effects[first.key].attempts) == (world.clock.now(), 1)
+
+
+async def test_of_several_effects_recorded_at_once_only_those_inserted_are_returned(world: World) -> None:
+    performer = CountingPerformer()
+    outbox = world.outbox({"ping": performer, "pong": performer})
+    first = await _record(world, outbox)
+    async with world.uow() as uow:
+        recorded = await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {"n": "2"}}, known=7)
+        await uow.commit()
+
+    assert first is not None
+    assert [(r.key, r.effect.payload, r.known) for r in recorded] == [("pong:ord_1", {"n": "2"}, 7)]
+    assert await outbox.perform([first, *recorded]) == 2
+    assert performer.payloads == [{"order_id": "ord_1"}, {"n": "2"}]
 
 
 async def test_an_effect_recorded_without_commit_does_not_exist(world: World) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
     async with world.uow() as uow:
-        await outbox.record(uow, "ping", "ord_1", {})
+        await outbox.record(uow, "ord_1", {"ping": {}})
     assert await outbox.run_pending() == 0
     assert performer.payloads == []
 
@@ -364,21 +385,51 @@ async def test_a_failed_email_stays_pending_and_run_pending_sends_it_once_later(
 
 async def test_an_effect_of_an_unknown_kind_stays_pending(world: World) -> None:
     outbox = world.outbox({})
-    key = await _record(world, outbox)
-    assert await outbox.run([key]) == 0
-    assert world.store.effects[key].done_at is None
-    assert "KeyError" in (world.store.effects[key].last_error or "")
+    recorded = await _record(world, outbox)
+    assert recorded is not None
+    assert await outbox.perform([recorded]) == 0
+    assert world.store.effects[recorded.key].done_at is None
+    assert "KeyError" in (world.store.effects[recorded.key].last_error or "")
+    assert [e.key for e in await _pending(world)] == [recorded.key]
+
+
+async def _pending(world: World) -> list[Effect]:
+    async with world.uow() as uow:
+        return list(await uow.effects.list_pending(now=world.clock.now()))
+
+
+async def test_an_effect_whose_recording_worker_died_is_run_by_the_sweeper_once_its_lease_expires(
+    world: World,
+) -> None:
+    performer = CountingPerformer()
+    outbox = world.outbox({"ping": performer})
+    recorded = await _record(world, outbox, known="lost with the worker")
+    assert recorded is not None  # …and the worker dies before performing it
+
+    assert await outbox.run([recorded.key]) == 0
+    world.clock.advance(seconds=LEASE_SECONDS - 1)
+    assert await outbox.run_pending() == 0
+    assert performer.payloads == []
+
+    world.clock.advance(seconds=2)
+    assert await outbox.run_pending() == 1
+    assert await outbox.run_pending() == 0
+    assert performer.payloads == [{"order_id": "ord_1"}]
+    assert performer.known == [None]  # the sweeper knows only the payload
+    assert world.store.effects[recorded.key].attempts == 2
 
 
 async def test_a_claimed_effect_is_not_claimable_until_its_lease_expires(world: World) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
-    key = await _record(world, outbox)
+    async with world.uow() as uow:  # recorded by someone else, e.g. before leases were recorded
+        await uow.effects.add_if_absent(Effect("ping:ord_1", "ping", {"order_id": "ord_1"}, world.clock.now()))
+        await uow.commit()
     async with world.uow() as uow:  # another worker claims it, then dies without completing
-        assert await uow.effects.claim(key, now=world.clock.now(), lease_seconds=LEASE_SECONDS) is not None
+        assert await uow.effects.claim("ping:ord_1", now=world.clock.now(), lease_seconds=LEASE_SECONDS) is not None
         await uow.commit()
 
-    assert await outbox.run([key]) == 0
+    assert await outbox.run(["ping:ord_1"]) == 0
     world.clock.advance(seconds=LEASE_SECONDS - 1)
     assert await outbox.run_pending() == 0
     assert performer.payloads == []
@@ -386,7 +437,21 @@ async def test_a_claimed_effect_is_not_claimable_until_its_lease_expires(world: 
     world.clock.advance(seconds=2)
     assert await outbox.run_pending() == 1
     assert performer.payloads == [{"order_id": "ord_1"}]
-    assert world.store.effects[key].attempts == 2
+    assert world.store.effects["ping:ord_1"].attempts == 2
+
+
+async def test_the_confirmation_after_a_capture_uses_the_captured_order_and_the_sweeper_reads_it(
+    world: World, authorized: Order
+) -> None:
+    effects = OrderEffects(
+        world.uow(), world.gateway, world.email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://app.test")
+    )
+    captured = replace(authorized, status=OrderStatus.CAPTURED, customer_email="known@example.com")
+    await effects.send_confirmation({"order_id": authorized.id}, captured)  # as held by the capture
+    await effects.send_confirmation({"order_id": authorized.id}, None)  # the sweeper: read from the store
+    await effects.send_confirmation({"order_id": authorized.id}, replace(captured, id="ord_other"))  # not this one
+
+    assert [m.to for m in world.email.sent] == ["known@example.com", "ada@example.com", "ada@example.com"]
 
 
 async def test_the_confirmation_of_an_order_without_an_email_address_is_done_without_sending(

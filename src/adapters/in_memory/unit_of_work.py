@@ -142,11 +142,16 @@ class InMemoryEffectRepository:
     def __init__(self, store: InMemoryStore) -> None:
         self._s = store
 
-    async def add_if_absent(self, effect: Effect) -> bool:
+    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
         if effect.key in self._s.effects:
             return False
         self._s.effects[effect.key] = effect
+        if leased_until is not None:
+            self._s.leases[effect.key] = leased_until
         return True
+
+    async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
+        return {e.key for e in effects if await self.add_if_absent(e, leased_until=leased_until)}
 
     def _free(self, key: str, now: datetime) -> bool:
         effect = self._s.effects.get(key)
@@ -161,9 +166,11 @@ class InMemoryEffectRepository:
         self._s.effects[key] = claimed
         return claimed
 
-    async def complete(self, key: str, *, now: datetime) -> None:
-        self._s.effects[key] = replace(self._s.effects[key], done_at=now, last_error=None)
-        self._s.leases.pop(key, None)
+    async def complete(self, *keys: str, now: datetime) -> None:
+        for key in keys:
+            if key in self._s.effects:
+                self._s.effects[key] = replace(self._s.effects[key], done_at=now, last_error=None)
+                self._s.leases.pop(key, None)
 
     async def release(self, key: str, *, error: str) -> None:
         self._s.effects[key] = replace(self._s.effects[key], last_error=error[:2000])

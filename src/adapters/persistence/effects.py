@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, null, or_, select, update
+from sqlalchemy import Row, Table, TextClause, Update, bindparam, null, or_, select, text, update
 
 from adapters.persistence.models import EffectRow
 from adapters.persistence.transaction import Transaction
-from adapters.persistence.upsert import insert_if_absent
 from application.ports.repositories import Effect
 
 # Core statements built once (see adapters.persistence.transaction); they run after every capture.
@@ -25,16 +25,42 @@ _CLAIM = (
     .values(leased_until=bindparam("until"), attempts=_EFFECTS.c.attempts + 1)
     .returning(*_EFFECTS.c)
 )
-_COMPLETE = (
-    update(_EFFECTS)
-    .where(_EFFECTS.c.key == bindparam("effect_key"))
-    .values(done_at=bindparam("now"), leased_until=null(), last_error=null())
-)
+
+
+@cache
+def _complete(count: int) -> Update:
+    """One UPDATE for `count` keys (`key IN (:k0, …)`), built once per count: a capture completes
+    its two effects in one statement. Plain bind parameters, not an expanding IN, so the compiled
+    statement is reused as it is."""
+    keys = [bindparam(f"k{i}", type_=_EFFECTS.c.key.type) for i in range(count)]
+    return (
+        update(_EFFECTS)
+        .where(_EFFECTS.c.key.in_(keys))
+        .values(done_at=bindparam("now"), leased_until=null(), last_error=null())
+    )
+
+
 _RELEASE = (
     update(_EFFECTS)
     .where(_EFFECTS.c.key == bindparam("effect_key"))
     .values(leased_until=null(), last_error=bindparam("error"))
 )
+
+
+_ROW = ("key", "kind", "payload", "created_at", "attempts")
+
+
+@cache
+def _insert_absent(count: int) -> TextClause:
+    """`INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING key` for `count` effects, built once
+    per count: a capture records its two effects in one statement and learns which it inserted.
+    Text, not a dialect Insert, for the reason given in adapters.persistence.upsert."""
+    rows = ", ".join(f"({', '.join(f':{c}_{i}' for c in _ROW)}, :leased_until)" for i in range(count))
+    binds = [bindparam(f"{c}_{i}", type_=_EFFECTS.c[c].type) for i in range(count) for c in _ROW]
+    columns = ", ".join(f'"{c}"' for c in (*_ROW, "leased_until"))
+    return text(
+        f"INSERT INTO effects ({columns}) VALUES {rows} ON CONFLICT DO NOTHING RETURNING key"  # noqa: S608
+    ).bindparams(*binds, bindparam("leased_until", type_=_EFFECTS.c.leased_until.type))
 
 
 def _to_domain(row: Row[Any]) -> Effect:
@@ -53,26 +79,31 @@ class SqlAlchemyEffectRepository:
     def __init__(self, db: Transaction) -> None:
         self._db = db
 
-    async def add_if_absent(self, effect: Effect) -> bool:
-        return await insert_if_absent(
-            self._db,
-            _EFFECTS,
-            {
-                "key": effect.key,
-                "kind": effect.kind,
-                "payload": effect.payload,
-                "created_at": effect.created_at,
-                "attempts": 0,
-            },
-        )
+    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
+        return bool(await self.add_all_if_absent([effect], leased_until=leased_until))
+
+    async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
+        if not effects:
+            return set()
+        params: dict[str, Any] = {"leased_until": leased_until}
+        for i, effect in enumerate(effects):
+            params |= {
+                f"key_{i}": effect.key,
+                f"kind_{i}": effect.kind,
+                f"payload_{i}": effect.payload,
+                f"created_at_{i}": effect.created_at,
+                f"attempts_{i}": effect.attempts,
+            }
+        return {row.key for row in await self._db.execute(_insert_absent(len(effects)), params)}
 
     async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
         params = {"effect_key": key, "now": now, "until": now + timedelta(seconds=lease_seconds)}
         row = (await self._db.execute(_CLAIM, params)).one_or_none()
         return _to_domain(row) if row else None
 
-    async def complete(self, key: str, *, now: datetime) -> None:
-        await self._db.execute(_COMPLETE, {"effect_key": key, "now": now})
+    async def complete(self, *keys: str, now: datetime) -> None:
+        if keys:
+            await self._db.execute(_complete(len(keys)), {"now": now} | {f"k{i}": key for i, key in enumerate(keys)})
 
     async def release(self, key: str, *, error: str) -> None:
         await self._db.execute(_RELEASE, {"effect_key": key, "error": error[:2000]})

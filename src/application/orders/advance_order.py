@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 from application.orders.confirmation import ORDER_CONFIRMATION, SESSION_ORDER_STATUS
-from application.outbox import Outbox
+from application.outbox import Outbox, Recorded
 from application.ports.clock import Clock
 from application.ports.repositories import UnitOfWork
 from domain.order import Order, OrderStatus
@@ -18,7 +18,8 @@ class AdvanceOrder:
     nothing; an unreachable one raises `InvalidOrderTransition`. When the order becomes captured,
     its effects (confirmation e-mail, `metadata[order_status]` on the session) are recorded in the
     same transaction under unique keys, so they exist once however often the capture is reported.
-    Returns the order and the effect keys to run after commit (none when it was captured already).
+    Returns the order and the effects this transaction recorded, to `Outbox.perform` after commit
+    (none when it was captured already, or another report's transaction recorded them).
     """
 
     def __init__(self, clock: Clock, outbox: Outbox) -> None:
@@ -33,7 +34,7 @@ class AdvanceOrder:
         *,
         payment_intent_id: str | None = None,
         reason: str | None = None,
-    ) -> tuple[Order, list[str]]:
+    ) -> tuple[Order, list[Recorded]]:
         updated = order.reach(target, self._clock.now(), payment_intent_id=payment_intent_id, reason=reason)
         if updated != order:
             await uow.orders.save(updated)
@@ -46,14 +47,13 @@ class AdvanceOrder:
             # retried by the sweeper alone (every 30 s, or `billing effects run`), not also by the
             # next report of the capture — the same path that retries it when no report follows.
             return updated, []
-        keys = [await self._outbox.record(uow, ORDER_CONFIRMATION, updated.id, {"order_id": updated.id})]
+        effects = {ORDER_CONFIRMATION: {"order_id": updated.id}}
         if updated.checkout_session_id:
-            keys.append(
-                await self._outbox.record(
-                    uow,
-                    SESSION_ORDER_STATUS,
-                    updated.id,
-                    {"order_id": updated.id, "session_id": updated.checkout_session_id, "status": "captured"},
-                )
-            )
-        return updated, keys
+            effects[SESSION_ORDER_STATUS] = {
+                "order_id": updated.id,
+                "session_id": updated.checkout_session_id,
+                "status": "captured",
+            }
+        # The effects get the captured order as it stands, so the e-mail right after commit need not
+        # read it back (the sweeper's retry does).
+        return updated, await self._outbox.record(uow, updated.id, effects, known=updated)

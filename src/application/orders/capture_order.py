@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from application.errors import Conflict, NotFound, PaymentProviderRejected
 from application.orders.advance_order import AdvanceOrder
-from application.outbox import Outbox
+from application.outbox import Outbox, Recorded
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
 from domain.order import Order, OrderStatus
@@ -31,10 +31,10 @@ class CaptureOrder:
                 raise Conflict(f"The order is {order.status}; only authorized orders can be captured.")
             order, effects = await self.capture_within(uow, order)
             await uow.commit()
-        await self._outbox.run(effects)
+        await self._outbox.perform(effects)
         return order
 
-    async def capture_within(self, uow: UnitOfWork, order: Order) -> tuple[Order, list[str]]:
+    async def capture_within(self, uow: UnitOfWork, order: Order) -> tuple[Order, list[Recorded]]:
         if not order.payment_intent_id:
             raise Conflict("The order has no payment to capture yet.")
         intent = await self._gateway.capture_payment_intent(

@@ -80,14 +80,17 @@ class OrderEffects:
     def performers(self) -> dict[str, Performer]:
         return {ORDER_CONFIRMATION: self.send_confirmation, SESSION_ORDER_STATUS: self.mark_session}
 
-    async def send_confirmation(self, payload: Mapping[str, str]) -> None:
-        async with self._uow as uow:
-            order = await uow.orders.get(payload["order_id"])
+    async def send_confirmation(self, payload: Mapping[str, str], known: object = None) -> None:
+        order = known if isinstance(known, Order) and known.id == payload["order_id"] else await self._order(payload)
         if order is None or not order.customer_email:
             return  # nothing to send to; recorded as done rather than retried forever
         await self._email.send(compose_confirmation(order, self._money, self._settings.app_url))
 
-    async def mark_session(self, payload: Mapping[str, str]) -> None:
+    async def _order(self, payload: Mapping[str, str]) -> Order | None:
+        async with self._uow as uow:
+            return await uow.orders.get(payload["order_id"])
+
+    async def mark_session(self, payload: Mapping[str, str], known: object = None) -> None:
         await self._gateway.set_checkout_session_metadata(
             payload["session_id"],
             {"order_status": payload["status"]},

@@ -96,7 +96,18 @@ class Effect:
 
 
 class EffectRepository(Protocol):
-    async def add_if_absent(self, effect: Effect) -> bool: ...
+    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
+        """Insert unless a row with this key exists (concurrent-safe). True when inserted.
+
+        With `leased_until`, the row is inserted already leased to the caller (as if claimed), so
+        that only the transaction that inserted it performs it after commit.
+        """
+        ...
+
+    async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
+        """`add_if_absent` for several effects at once (one statement where the store can); returns
+        the keys inserted."""
+        ...
 
     async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
         """Atomically take the effect for `lease_seconds` unless done or leased by someone else.
@@ -106,7 +117,9 @@ class EffectRepository(Protocol):
         """
         ...
 
-    async def complete(self, key: str, *, now: datetime) -> None: ...
+    async def complete(self, *keys: str, now: datetime) -> None:
+        """Mark the effects done (in one statement where the store can); unknown keys are skipped."""
+        ...
 
     async def release(self, key: str, *, error: str) -> None:
         """Give up the lease after a failure so that a retry can claim it again."""

@@ -38,7 +38,8 @@ class ProcessStripeEvent:
        another worker at the same moment waits here, then finds it processed and does nothing.
        The handler's changes and the `processed` mark commit together; if the handler fails,
        everything rolls back and the event is marked `failed` (attempts, last error) → 500.
-    4. Effects recorded by the handler (e-mails, Stripe metadata) run after commit, once.
+    4. Effects the handler's transaction recorded (e-mails, Stripe metadata) are performed after
+       commit, by this worker only (see `application.outbox`).
     """
 
     def __init__(
@@ -95,7 +96,7 @@ class ProcessStripeEvent:
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
         if handled.ignored and handler is not None:
             log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})
-        await self._outbox.run(handled.effects)
+        await self._outbox.perform(handled.effects)
         return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
 
     async def _mark(self, event: VerifiedEvent, change: Callable[[WebhookEvent], WebhookEvent]) -> None:
