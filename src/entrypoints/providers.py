@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import stripe
 from dishka import Provider, Scope, from_context, provide
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.clerk.directory import ClerkUserDirectory, NullUserDirectory
@@ -15,7 +15,7 @@ from adapters.clerk.verifier import ClerkTokenVerifier
 from adapters.email.log import LogEmailSender
 from adapters.email.smtp import SmtpEmailSender
 from adapters.in_memory.cache import InMemoryCache
-from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.rate_limit.limiter import InMemoryRateLimiter, RedisRateLimiter
 from adapters.redis.cache import RedisCache
@@ -67,13 +67,9 @@ class CoreProvider(Provider):
         yield engine
         await engine.dispose()
 
-    @provide(scope=Scope.APP)
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return session_factory(engine)
-
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions, clock)
+    def unit_of_work(self, engine: AsyncEngine, clock: Clock) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock)
 
     @provide(scope=Scope.APP)
     def money(self, settings: Settings) -> MoneyFormatter:

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -38,7 +38,7 @@ async def migrated_postgres_url(postgres_url: str) -> str:
 async def _sqlalchemy_uow(url: str) -> AsyncIterator[SqlAlchemyUnitOfWork]:
     engine = create_engine(url)
     try:
-        yield SqlAlchemyUnitOfWork(session_factory(engine), ManualClock())
+        yield SqlAlchemyUnitOfWork(engine, ManualClock())
     finally:
         await engine.dispose()
 

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.in_memory.clock import ManualClock
-from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import Conflict, StorageUnavailable
 from application.ports.repositories import Effect, UnitOfWork
@@ -554,7 +554,7 @@ async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: Un
 )
 async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> None:
     engine = create_engine(url)
-    uow = SqlAlchemyUnitOfWork(session_factory(engine), ManualClock())
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
     try:
         with pytest.raises(StorageUnavailable):
             async with uow:
@@ -594,7 +594,7 @@ async def test_on_postgres_reading_a_customer_for_update_serialises_two_transact
 ) -> None:
     url = migrated_postgres_url
     engines = [create_engine(url), create_engine(url)]
-    first, second = (SqlAlchemyUnitOfWork(session_factory(e), ManualClock()) for e in engines)
+    first, second = (SqlAlchemyUnitOfWork(e, ManualClock()) for e in engines)
     try:
         async with first:
             await first.customers.add_if_absent(Customer("user_1"))
@@ -639,9 +639,8 @@ async def test_on_postgres_reading_a_customer_for_update_serialises_two_transact
 
 async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated_postgres_url: str) -> None:
     engine = create_engine(migrated_postgres_url)
-    sessions = session_factory(engine)
     try:
-        setup = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with setup:
             await setup.effects.add_if_absent(an_effect("confirm:ord_1"))
             await setup.commit()
@@ -649,7 +648,7 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
         barrier = asyncio.Barrier(20)
 
         async def claim() -> Effect | None:
-            uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))  # hold a connection before the race
                 await barrier.wait()
@@ -668,12 +667,11 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
 
 async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once(migrated_postgres_url: str) -> None:
     engine = create_engine(migrated_postgres_url)
-    sessions = session_factory(engine)
     try:
         barrier = asyncio.Barrier(10)
 
         async def store() -> bool:
-            uow = SqlAlchemyUnitOfWork(sessions, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))
                 await barrier.wait()
@@ -684,7 +682,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         results = await asyncio.wait_for(asyncio.gather(*(store() for _ in range(10))), timeout=30)
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with check:
             assert [e.id for e in await check.events.list_by_status(EventStatus.RECEIVED)] == ["evt_dup"]
     finally:
@@ -695,17 +693,16 @@ async def test_on_postgres_concurrent_stores_of_one_event_on_their_own_store_it_
     migrated_postgres_url: str,
 ) -> None:
     engine = create_engine(migrated_postgres_url)
-    sessions = session_factory(engine)
     try:
         results = await asyncio.wait_for(
             asyncio.gather(
-                *(SqlAlchemyUnitOfWork(sessions, ManualClock()).store_event(an_event("evt_dup")) for _ in range(10))
+                *(SqlAlchemyUnitOfWork(engine, ManualClock()).store_event(an_event("evt_dup")) for _ in range(10))
             ),
             timeout=30,
         )
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(sessions, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with check:
             assert await check.events.get("evt_dup") == an_event("evt_dup")
     finally:

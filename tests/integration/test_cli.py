@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from adapters.in_memory.clock import ManualClock
-from adapters.persistence.database import create_engine, session_factory
+from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from domain.webhook_event import EventStatus, WebhookEvent
@@ -65,7 +65,7 @@ def _tables(path: Path) -> set[str]:
 async def _store_failed_event(url: str, payload: dict[str, object], error: str) -> None:
     engine = create_engine(url)
     try:
-        uow = SqlAlchemyUnitOfWork(session_factory(engine), ManualClock())
+        uow = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with uow:
             stored = WebhookEvent(
                 id=str(payload["id"]),
@@ -83,7 +83,7 @@ async def _store_failed_event(url: str, payload: dict[str, object], error: str) 
 async def _stored_event(url: str, event_id: str) -> WebhookEvent | None:
     engine = create_engine(url)
     try:
-        uow = SqlAlchemyUnitOfWork(session_factory(engine), ManualClock())
+        uow = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with uow:
             return await uow.events.get(event_id)
     finally:

@@ -6,7 +6,7 @@ from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.customers import SqlAlchemyCustomerRepository
 from adapters.persistence.effects import SqlAlchemyEffectRepository
@@ -20,13 +20,10 @@ from domain.webhook_event import WebhookEvent
 
 
 class SqlAlchemyUnitOfWork:
-    """One `Transaction` (a Core connection) per `async with` block; every repository shares it.
+    """One `Transaction` (a Core connection) per `async with` block; every repository shares it."""
 
-    Takes the engine, or a session factory bound to one (its engine is used; no Session is made).
-    """
-
-    def __init__(self, engine: AsyncEngine | async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._engine: AsyncEngine = engine if isinstance(engine, AsyncEngine) else engine.kw["bind"]
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
         self._clock = clock
         self._transaction: Transaction | None = None
 
