@@ -40,6 +40,7 @@ from bench.events import encode, event, sign, stripe_object
 
 CALIBRATION_EVENTS = 8
 SAME_SECOND = "customer.subscription.updated (same second)"
+COMPLETED_AFTER_AUTHORIZATION = "checkout.session.completed (payment, after the authorization)"
 DUPLICATE_SHARE = 0.10
 _ID = re.compile(r"/(cs_test|cs|pi|sub|prod|price|cus|si)_[A-Za-z0-9]+")
 
@@ -151,7 +152,7 @@ async def build_workload(
     # Buyers place several orders each (their Stripe customer is created once); a subscriber has one.
     orders = await _bounded(
         16,
-        [checkout(f"u_{tag}_o{i % 50}", one_time[i % len(one_time)]["id"]) for i in range(n_orders + k)],
+        [checkout(f"u_{tag}_o{i % 50}", one_time[i % len(one_time)]["id"]) for i in range(n_orders + 2 * k)],
     )
     subs = await _bounded(
         16,
@@ -233,11 +234,14 @@ async def build_workload(
         )
 
     work = Workload()
-    cal_orders = [order_events(o) for o in orders[:k]]
-    for index, label in enumerate(
-        ["payment_intent.amount_capturable_updated", "checkout.session.completed (payment)", "payment_intent.succeeded"]
-    ):
-        work.calibration[label] = [triple[index] for triple in cal_orders]
+    # Orders [:k]: the session's completion arrives first (the order is pending: one read of the
+    # PaymentIntent); orders [k:2k]: the authorization arrives first, then the completion (no read).
+    completed_first = [order_events(o) for o in orders[:k]]
+    authorized_first = [order_events(o) for o in orders[k : 2 * k]]
+    work.calibration["checkout.session.completed (payment)"] = [t[1] for t in completed_first]
+    work.calibration["payment_intent.amount_capturable_updated"] = [t[0] for t in authorized_first]
+    work.calibration[COMPLETED_AFTER_AUTHORIZATION] = [t[1] for t in authorized_first]
+    work.calibration["payment_intent.succeeded"] = [t[2] for t in completed_first]
     work.calibration["checkout.session.completed (subscription)"] = [sub_completed(s) for s in subs[:k]]
     work.calibration["customer.subscription.updated"] = [sub_updated(s, updates_per_sub) for s in subs[:k]]
     # A second change within the same second as the stored state: its snapshot cannot be ordered.
@@ -247,7 +251,8 @@ async def build_workload(
     rng = random.Random(20260)
     first: list[Delivery] = []
     second: list[Delivery] = []
-    for o in orders[k:]:
+    second += [t[2] for t in authorized_first]  # their captures come with the load
+    for o in orders[2 * k :]:
         authorized, completed, captured = order_events(o)
         first += [authorized, completed]
         second.append(captured)

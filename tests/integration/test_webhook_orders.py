@@ -47,6 +47,20 @@ async def test_checkout_session_completed_authorizes_the_order_after_one_read_of
     assert harness.email.sent == []
 
 
+async def test_checkout_session_completed_after_the_authorization_was_reported_costs_no_stripe_call(
+    harness: Harness,
+) -> None:
+    order_id, session_id, intent_id = await _paid(harness)
+    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness.gateway, intent_id))
+    calls_before = harness.gateway.calls.copy()
+
+    await harness.deliver_ok(session_event("checkout.session.completed", harness.gateway, session_id))
+
+    order = await harness.order(BUYER, order_id)
+    assert (order["status"], order["payment_intent_id"]) == ("authorized", intent_id)
+    assert harness.gateway.calls == calls_before
+
+
 async def test_payment_intent_amount_capturable_updated_authorizes_the_order_without_calling_stripe(
     harness: Harness,
 ) -> None:

@@ -36,6 +36,10 @@ async def checkout_completed(ctx: WebhookContext, event: VerifiedEvent) -> Handl
         return Handled()  # a later report got here first; nothing is left to do
     if not intent_id:
         return Handled(ignored=True, reason="session has no payment intent")
+    if order.status is OrderStatus.AUTHORIZED and order.payment_intent_id == intent_id and not ctx.auto_capture:
+        # `payment_intent.amount_capturable_updated` got here first. Whatever the PaymentIntent
+        # did since (captured, canceled) arrives as its own `payment_intent.*` event: no read.
+        return Handled()
     if ctx.auto_capture:
         order, _ = await ctx.advance_order.apply(ctx.uow, order, OrderStatus.AUTHORIZED, payment_intent_id=intent_id)
         _, effects = await ctx.capture_order.capture_within(ctx.uow, order)
