@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import stripe
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +19,7 @@ from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.rate_limit.limiter import InMemoryRateLimiter, RedisRateLimiter
 from adapters.redis.cache import RedisCache
 from adapters.stripe.event_verifier import StripeEventVerifier
-from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
+from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.billing.get_billing_status import GetBillingStatus
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
@@ -127,7 +126,7 @@ class StripeProvider(Provider):
             raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
         # The SDK's aiohttp client: about half the CPU per call of its httpx one. Its session is
         # opened by the first request, on the app's event loop, and closed here on shutdown.
-        http = stripe.AIOHTTPClient(timeout=15.0)
+        http = StripeHTTPClient(timeout=15.0)
         client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
         yield StripePaymentGateway(client)
         await http.close_async()  # type: ignore[no-untyped-call]

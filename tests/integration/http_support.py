@@ -26,7 +26,7 @@ from dishka import Provider, Scope, provide
 from litestar.testing import AsyncTestClient
 
 from adapters.persistence.migrate import upgrade
-from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
+from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.ports.payment_gateway import PaymentGateway
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
@@ -82,7 +82,7 @@ class FastStripeProvider(Provider):
     @provide(scope=Scope.APP)
     async def gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
         assert settings.stripe.secret_key is not None
-        http = stripe.AIOHTTPClient(timeout=self._timeout)
+        http = StripeHTTPClient(timeout=self._timeout)
         client = create_stripe_client(
             settings.stripe.secret_key, api_base=settings.stripe.api_base, max_network_retries=0, http_client=http
         )

@@ -7,6 +7,8 @@ module; each test has its own API key, so its log entries and idempotency keys a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ import httpx
 import pytest
 import stripe
 
-from adapters.stripe.gateway import API_VERSION, StripePaymentGateway, create_stripe_client
+from adapters.stripe.gateway import API_VERSION, StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest
 from sandbox import Sandbox, run_in_thread
@@ -43,7 +45,7 @@ class Account:
     http_clients: list[stripe.HTTPClient] = field(default_factory=list)  # closed after the test
 
     def gateway(self, *, timeout: float = 15.0, **client_options: Any) -> StripePaymentGateway:
-        http = stripe.AIOHTTPClient(timeout=timeout)
+        http = StripeHTTPClient(timeout=timeout)
         self.http_clients.append(http)
         client = create_stripe_client(self.secret_key, api_base=self.base_url, http_client=http, **client_options)
         return StripePaymentGateway(client)
@@ -290,3 +292,37 @@ async def test_capturing_an_intent_captured_in_the_dashboard_reports_it_succeede
     ours = account.requests("POST", f"/v1/payment_intents/{paid.payment_intent_id}/capture")
     assert [r.status for r in ours] == [400]  # already captured, so the adapter reads the intent instead
     assert [r.status for r in account.requests("GET", f"/v1/payment_intents/{paid.payment_intent_id}")] == [200]
+
+
+# --- a response cut off while its body is read ------------------------------------------------
+
+
+@pytest.mark.parametrize("cut", ["dropped", "stalled"])
+async def test_a_body_cut_off_after_the_headers_is_retried_then_payment_provider_unavailable(cut: str) -> None:
+    # The SDK's aiohttp client wraps the request but not the body read: a connection lost (or the
+    # timeout hit) mid-body escaped as a raw aiohttp/asyncio error, neither retried nor translated.
+    requests: list[str] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append((await reader.readline()).decode())
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id": ')
+        await writer.drain()
+        if cut == "stalled":
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(2)
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    http = StripeHTTPClient(timeout=0.3)
+    client = create_stripe_client("sk_test_cut", api_base=f"http://127.0.0.1:{port}", http_client=http)
+    try:
+        with pytest.raises(PaymentProviderUnavailable) as raised:
+            await StripePaymentGateway(client).capture_payment_intent("pi_1", idempotency_key="capture:ord_1")
+        assert isinstance(raised.value.__cause__, stripe.APIConnectionError)
+        assert len(requests) == 3  # the SDK's two retries, as for any connection error
+    finally:
+        await http.close_async()  # type: ignore[no-untyped-call]
+        server.close()

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal, cast
 from urllib.parse import quote_plus
 
+import aiohttp
 import stripe
 from stripe import RequestOptions
 from stripe.params import (
@@ -47,6 +48,26 @@ from application.ports.payment_gateway import (
 API_VERSION = "2026-10-28.endive"
 
 
+class StripeHTTPClient(stripe.AIOHTTPClient):
+    """The SDK's aiohttp client, with the response body read inside its error handling.
+
+    The SDK wraps only the request itself: a connection dropped or a timeout hit while the body
+    is read (`ClientPayloadError`, `TimeoutError`) escaped as a raw aiohttp/asyncio error, so it
+    was neither retried nor translated (an admin capture answered 500, not 502; an outbox effect
+    aborted the completion of the others). Here it is the SDK's `APIConnectionError`, like a
+    failure before the headers: retried with the same idempotency key, then
+    `PaymentProviderUnavailable`.
+    """
+
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
+        try:
+            return await super().request_async(method, url, headers, post_data)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            self._handle_request_error(exc)
+
+
 def create_stripe_client(
     secret_key: str,
     *,
@@ -64,7 +85,7 @@ def create_stripe_client(
         stripe_version=API_VERSION,
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=max_network_retries,
-        http_client=http_client or stripe.AIOHTTPClient(timeout=timeout),
+        http_client=http_client or StripeHTTPClient(timeout=timeout),
     )
 
 
