@@ -112,4 +112,10 @@ class Outbox:
         except (ApplicationError, KeyError) as exc:
             log.warning("effect failed; it will be retried", extra={"effect": effect.key, "error": type(exc).__name__})
             return f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            # A bug or an untranslated library error. Recorded like any failure: letting it escape
+            # would skip marking done the effects already performed in this batch (the sweeper
+            # would perform them again: a second e-mail).
+            log.exception("effect failed unexpectedly; it will be retried", extra={"effect": effect.key})
+            return f"{type(exc).__name__}: {exc}"
         return None

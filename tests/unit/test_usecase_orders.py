@@ -463,3 +463,24 @@ async def test_the_confirmation_of_an_order_without_an_email_address_is_done_wit
     await world.report(pending.id, OrderStatus.CAPTURED, payment_intent_id="pi_1")
     assert world.email.sent == []
     assert world.store.effects[f"{ORDER_CONFIRMATION}:{pending.id}"].done_at is not None
+
+
+async def test_an_unexpected_error_in_one_effect_still_marks_the_others_done(world: World) -> None:
+    # The e-mail goes out, then the session tag fails with an error no adapter translated (a bug,
+    # a library error): the e-mail must be recorded done, or the sweeper sends it again.
+    sent = CountingPerformer()
+
+    async def broken(payload: Mapping[str, str], known: object = None) -> None:
+        raise RuntimeError("not an ApplicationError")
+
+    outbox = world.outbox({"ping": sent, "pong": broken})
+    async with world.uow() as uow:
+        recorded = await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {}})
+        await uow.commit()
+
+    assert await outbox.perform(recorded) == 1
+    assert world.store.effects["ping:ord_1"].done_at == world.clock.now()
+    assert "RuntimeError" in (world.store.effects["pong:ord_1"].last_error or "")
+    world.clock.advance(seconds=LEASE_SECONDS + 1)
+    assert await outbox.run_pending() == 0  # the broken one is retried; the e-mail is not re-sent
+    assert sent.payloads == [{"order_id": "ord_1"}]
