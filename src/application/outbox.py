@@ -33,7 +33,11 @@ log = logging.getLogger("billing.outbox")
 # use that instead of reading it again, and must read it itself when given None (the sweeper).
 Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
 
-LEASE_SECONDS = 60
+# Longer than the slowest performance of one subject's effects, which run one after the other:
+# an e-mail (SMTP operations time out at 10 s each) then a Stripe call (15 s, retried twice with
+# backoff: ~50 s). A lease that ran out while its worker was still sending would let the sweeper
+# send again. The price: a worker that dies leaves its effects for the sweeper 3 minutes later.
+LEASE_SECONDS = 180
 
 
 @dataclass(frozen=True, slots=True)
