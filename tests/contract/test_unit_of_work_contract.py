@@ -409,10 +409,10 @@ async def _claim(uow: UnitOfWork, key: str, now: datetime, lease_seconds: int = 
 
 async def test_an_effect_is_recorded_once_per_key(uow: UnitOfWork) -> None:
     async with uow:
-        assert await uow.effects.add_if_absent(an_effect("confirm:ord_1")) is True
+        assert await uow.effects.add_all_if_absent([an_effect("confirm:ord_1")]) == {"confirm:ord_1"}
         await uow.commit()
     async with uow:
-        assert await uow.effects.add_if_absent(an_effect("confirm:ord_1", minutes=5)) is False
+        assert await uow.effects.add_all_if_absent([an_effect("confirm:ord_1", minutes=5)]) == set()
         await uow.commit()
 
     async with uow:
@@ -421,7 +421,7 @@ async def test_an_effect_is_recorded_once_per_key(uow: UnitOfWork) -> None:
 
 async def test_a_claimed_effect_cannot_be_claimed_again_until_its_lease_expires(uow: UnitOfWork) -> None:
     async with uow:
-        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.effects.add_all_if_absent([an_effect("confirm:ord_1")])
         await uow.commit()
 
     first = await _claim(uow, "confirm:ord_1", T0, lease_seconds=60)
@@ -434,7 +434,7 @@ async def test_a_claimed_effect_cannot_be_claimed_again_until_its_lease_expires(
 
 async def test_a_released_effect_can_be_claimed_again_and_keeps_the_error(uow: UnitOfWork) -> None:
     async with uow:
-        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.effects.add_all_if_absent([an_effect("confirm:ord_1")])
         await uow.commit()
     assert await _claim(uow, "confirm:ord_1", T0) is not None
     async with uow:
@@ -451,7 +451,7 @@ async def test_a_released_effect_can_be_claimed_again_and_keeps_the_error(uow: U
 
 async def test_a_completed_effect_is_neither_pending_nor_claimable(uow: UnitOfWork) -> None:
     async with uow:
-        await uow.effects.add_if_absent(an_effect("confirm:ord_1"))
+        await uow.effects.add_all_if_absent([an_effect("confirm:ord_1")])
         await uow.commit()
     assert await _claim(uow, "confirm:ord_1", T0) is not None
     async with uow:
@@ -470,10 +470,11 @@ async def test_an_effect_recorded_with_a_lease_is_held_by_its_recorder_until_the
 ) -> None:
     async with uow:
         effect = replace(an_effect("confirm:ord_1"), attempts=1)
-        assert await uow.effects.add_if_absent(effect, leased_until=T0 + timedelta(seconds=60)) is True
+        lease = T0 + timedelta(seconds=60)
+        assert await uow.effects.add_all_if_absent([effect], leased_until=lease) == {"confirm:ord_1"}
         assert (
-            await uow.effects.add_if_absent(an_effect("confirm:ord_1"), leased_until=T0 + timedelta(seconds=90))
-            is False
+            await uow.effects.add_all_if_absent([an_effect("confirm:ord_1")], leased_until=T0 + timedelta(seconds=90))
+            == set()
         )
         await uow.commit()
 
@@ -513,7 +514,7 @@ async def test_several_effects_are_recorded_at_once_and_the_inserted_keys_return
 async def test_several_effects_are_completed_at_once_and_unknown_keys_are_skipped(uow: UnitOfWork) -> None:
     async with uow:
         for key in ("e_1", "e_2", "e_3"):
-            await uow.effects.add_if_absent(an_effect(key), leased_until=T0 + timedelta(seconds=60))
+            await uow.effects.add_all_if_absent([an_effect(key)], leased_until=T0 + timedelta(seconds=60))
         await uow.commit()
     async with uow:
         await uow.effects.complete("e_1", "e_3", "e_unknown", now=T0 + timedelta(seconds=1))
@@ -527,7 +528,7 @@ async def test_several_effects_are_completed_at_once_and_unknown_keys_are_skippe
 async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: UnitOfWork) -> None:
     async with uow:
         for key, minutes in (("e_new", 3), ("e_old", 1), ("e_leased", 0), ("e_done", 2)):
-            await uow.effects.add_if_absent(an_effect(key, minutes=minutes))
+            await uow.effects.add_all_if_absent([an_effect(key, minutes=minutes)])
         await uow.commit()
     assert await _claim(uow, "e_leased", T0, lease_seconds=60) is not None
     assert await _claim(uow, "e_done", T0) is not None
@@ -642,7 +643,7 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
     try:
         setup = SqlAlchemyUnitOfWork(engine, ManualClock())
         async with setup:
-            await setup.effects.add_if_absent(an_effect("confirm:ord_1"))
+            await setup.effects.add_all_if_absent([an_effect("confirm:ord_1")])
             await setup.commit()
 
         barrier = asyncio.Barrier(20)

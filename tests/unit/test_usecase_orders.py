@@ -423,7 +423,7 @@ async def test_a_claimed_effect_is_not_claimable_until_its_lease_expires(world: 
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
     async with world.uow() as uow:  # recorded by someone else, e.g. before leases were recorded
-        await uow.effects.add_if_absent(Effect("ping:ord_1", "ping", {"order_id": "ord_1"}, world.clock.now()))
+        await uow.effects.add_all_if_absent([Effect("ping:ord_1", "ping", {"order_id": "ord_1"}, world.clock.now())])
         await uow.commit()
     async with world.uow() as uow:  # another worker claims it, then dies without completing
         assert await uow.effects.claim("ping:ord_1", now=world.clock.now(), lease_seconds=LEASE_SECONDS) is not None

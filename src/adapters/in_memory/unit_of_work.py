@@ -142,16 +142,16 @@ class InMemoryEffectRepository:
     def __init__(self, store: InMemoryStore) -> None:
         self._s = store
 
-    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
-        if effect.key in self._s.effects:
-            return False
-        self._s.effects[effect.key] = effect
-        if leased_until is not None:
-            self._s.leases[effect.key] = leased_until
-        return True
-
     async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
-        return {e.key for e in effects if await self.add_if_absent(e, leased_until=leased_until)}
+        inserted = set()
+        for effect in effects:
+            if effect.key in self._s.effects:
+                continue
+            self._s.effects[effect.key] = effect
+            if leased_until is not None:
+                self._s.leases[effect.key] = leased_until
+            inserted.add(effect.key)
+        return inserted
 
     def _free(self, key: str, now: datetime) -> bool:
         effect = self._s.effects.get(key)

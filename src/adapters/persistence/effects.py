@@ -79,9 +79,6 @@ class SqlAlchemyEffectRepository:
     def __init__(self, db: Transaction) -> None:
         self._db = db
 
-    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
-        return bool(await self.add_all_if_absent([effect], leased_until=leased_until))
-
     async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
         if not effects:
             return set()

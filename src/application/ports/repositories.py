@@ -96,17 +96,13 @@ class Effect:
 
 
 class EffectRepository(Protocol):
-    async def add_if_absent(self, effect: Effect, *, leased_until: datetime | None = None) -> bool:
-        """Insert unless a row with this key exists (concurrent-safe). True when inserted.
-
-        With `leased_until`, the row is inserted already leased to the caller (as if claimed), so
-        that only the transaction that inserted it performs it after commit.
-        """
-        ...
-
     async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
-        """`add_if_absent` for several effects at once (one statement where the store can); returns
-        the keys inserted."""
+        """Insert each effect unless a row with its key exists (concurrent-safe; one statement where
+        the store can). Returns the keys inserted.
+
+        With `leased_until`, the rows are inserted already leased to the caller (as if claimed), so
+        that only the transaction that inserted them performs them after commit.
+        """
         ...
 
     async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
