@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, TextClause, Update, bindparam, null, or_, select, text, update
+from sqlalchemy import Row, Table, Update, bindparam, null, or_, select, update
 
 from adapters.persistence.models import EffectRow
 from adapters.persistence.transaction import Transaction
+from adapters.persistence.upsert import insert_all_if_absent
 from application.ports.repositories import Effect
 
 # Core statements built once (see adapters.persistence.transaction); they run after every capture.
@@ -47,22 +48,6 @@ _RELEASE = (
 )
 
 
-_ROW = ("key", "kind", "payload", "created_at", "attempts")
-
-
-@cache
-def _insert_absent(count: int) -> TextClause:
-    """`INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING key` for `count` effects, built once
-    per count: a capture records its two effects in one statement and learns which it inserted.
-    Text, not a dialect Insert, for the reason given in adapters.persistence.upsert."""
-    rows = ", ".join(f"({', '.join(f':{c}_{i}' for c in _ROW)}, :leased_until)" for i in range(count))
-    binds = [bindparam(f"{c}_{i}", type_=_EFFECTS.c[c].type) for i in range(count) for c in _ROW]
-    columns = ", ".join(f'"{c}"' for c in (*_ROW, "leased_until"))
-    return text(
-        f"INSERT INTO effects ({columns}) VALUES {rows} ON CONFLICT DO NOTHING RETURNING key"  # noqa: S608
-    ).bindparams(*binds, bindparam("leased_until", type_=_EFFECTS.c.leased_until.type))
-
-
 def _to_domain(row: Row[Any]) -> Effect:
     return Effect(
         key=row.key,
@@ -80,18 +65,19 @@ class SqlAlchemyEffectRepository:
         self._db = db
 
     async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
-        if not effects:
-            return set()
-        params: dict[str, Any] = {"leased_until": leased_until}
-        for i, effect in enumerate(effects):
-            params |= {
-                f"key_{i}": effect.key,
-                f"kind_{i}": effect.kind,
-                f"payload_{i}": effect.payload,
-                f"created_at_{i}": effect.created_at,
-                f"attempts_{i}": effect.attempts,
+        # One statement for all of a capture's effects, telling which this transaction inserted.
+        rows = [
+            {
+                "key": e.key,
+                "kind": e.kind,
+                "payload": e.payload,
+                "created_at": e.created_at,
+                "attempts": e.attempts,
+                "leased_until": leased_until,
             }
-        return {row.key for row in await self._db.execute(_insert_absent(len(effects)), params)}
+            for e in effects
+        ]
+        return await insert_all_if_absent(self._db, _EFFECTS, rows, returning="key")
 
     async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
         params = {"effect_key": key, "now": now, "until": now + timedelta(seconds=lease_seconds)}

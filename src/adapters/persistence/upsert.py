@@ -10,6 +10,7 @@ reused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -18,12 +19,12 @@ from sqlalchemy import Table, TextClause, bindparam, text
 from adapters.persistence.transaction import Transaction
 
 
-def _binds(table: Table, columns: tuple[str, ...]) -> tuple[str, str, list[Any]]:
+def _binds(table: Table, columns: tuple[str, ...], suffix: str = "") -> tuple[str, str, list[Any]]:
     # Identifiers come from our own Table metadata (`table.c[c]` raises for anything else); values
-    # only ever travel as bound parameters.
+    # only ever travel as bound parameters (named `<column><suffix>`).
     names = ", ".join(f'"{c}"' for c in columns)
-    params = ", ".join(f":{c}" for c in columns)
-    return names, params, [bindparam(c, type_=table.c[c].type) for c in columns]
+    params = ", ".join(f":{c}{suffix}" for c in columns)
+    return names, params, [bindparam(f"{c}{suffix}", type_=table.c[c].type) for c in columns]
 
 
 @cache
@@ -32,6 +33,19 @@ def _insert_ignoring_conflicts(table: Table, columns: tuple[str, ...]) -> TextCl
     return text(f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) ON CONFLICT DO NOTHING').bindparams(  # noqa: S608
         *binds
     )
+
+
+@cache
+def _insert_rows_ignoring_conflicts(table: Table, columns: tuple[str, ...], count: int, returning: str) -> TextClause:
+    names, rows, binds = "", [], []
+    for i in range(count):
+        names, params, row_binds = _binds(table, columns, f"_{i}")
+        rows.append(f"({params})")
+        binds += row_binds
+    return text(
+        f'INSERT INTO "{table.name}" ({names}) VALUES {", ".join(rows)} '  # noqa: S608
+        f'ON CONFLICT DO NOTHING RETURNING "{table.c[returning].name}"'
+    ).bindparams(*binds)
 
 
 @cache
@@ -47,6 +61,19 @@ async def insert_if_absent(db: Transaction, table: Table, values: dict[str, Any]
     """Insert the row unless its primary key (or another unique key) exists. True when inserted."""
     result: Any = await db.execute(_insert_ignoring_conflicts(table, tuple(values)), values)
     return bool(result.rowcount == 1)
+
+
+async def insert_all_if_absent(
+    db: Transaction, table: Table, rows: Sequence[Mapping[str, Any]], returning: str
+) -> set[Any]:
+    """`insert_if_absent` for several rows (same columns) in one statement; returns the `returning`
+    column of the rows inserted. Built once per column set and row count."""
+    if not rows:
+        return set()
+    columns = tuple(rows[0])
+    statement = _insert_rows_ignoring_conflicts(table, columns, len(rows), returning)
+    params = {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns}
+    return {row[0] for row in await db.execute(statement, params)}
 
 
 async def upsert(db: Transaction, table: Table, values: dict[str, Any], key: str) -> None:
