@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, Update, bindparam, null, or_, select, update
 
+from adapters.persistence.driver import reusable
 from adapters.persistence.models import EffectRow
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_all_if_absent
@@ -20,7 +21,7 @@ _FREE = (
 )
 # One conditional UPDATE is the whole lock: whichever worker flips the lease first owns the effect;
 # the others match no row. Works the same on PostgreSQL and SQLite.
-_CLAIM = (
+_CLAIM = reusable(
     update(_EFFECTS)
     .where(_EFFECTS.c.key == bindparam("effect_key"), *_FREE)
     .values(leased_until=bindparam("until"), attempts=_EFFECTS.c.attempts + 1)
@@ -34,14 +35,14 @@ def _complete(count: int) -> Update:
     its two effects in one statement. Plain bind parameters, not an expanding IN, so the compiled
     statement is reused as it is."""
     keys = [bindparam(f"k{i}", type_=_EFFECTS.c.key.type) for i in range(count)]
-    return (
+    return reusable(
         update(_EFFECTS)
         .where(_EFFECTS.c.key.in_(keys))
         .values(done_at=bindparam("now"), leased_until=null(), last_error=null())
     )
 
 
-_RELEASE = (
+_RELEASE = reusable(
     update(_EFFECTS)
     .where(_EFFECTS.c.key == bindparam("effect_key"))
     .values(leased_until=null(), last_error=bindparam("error"))

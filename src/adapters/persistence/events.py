@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, select, update
 
+from adapters.persistence.driver import reusable
 from adapters.persistence.models import WebhookEventRow
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
@@ -14,9 +15,9 @@ from domain.webhook_event import EventStatus, WebhookEvent
 # Core statements built once (see adapters.persistence.transaction): every webhook event reads
 # and writes its row.
 _EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
-_BY_ID = select(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
-_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
-_SAVE = (
+_BY_ID = reusable(select(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")))
+_BY_ID_FOR_UPDATE = reusable(_BY_ID.with_for_update())
+_SAVE = reusable(
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(

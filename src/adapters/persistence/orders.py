@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, insert, select, update
 
+from adapters.persistence.driver import reusable
 from adapters.persistence.models import OrderRow
 from adapters.persistence.transaction import Transaction
 from domain.money import Money
@@ -20,7 +21,7 @@ _FIELDS = (
 _ORDERS: Table = OrderRow.__table__  # type: ignore[assignment]
 _COLUMNS = tuple(c.name for c in _ORDERS.c)
 _INSERT = insert(_ORDERS)
-_SAVE = (
+_SAVE = reusable(
     update(_ORDERS)
     .where(_ORDERS.c.id == bindparam("order_id"))
     .values({name: bindparam(name) for name in _COLUMNS if name != "id"})
@@ -30,7 +31,7 @@ _SAVE = (
 def _lookups(column: ColumnElement[Any]) -> tuple[Select[Any], Select[Any]]:
     """A select by `column` without and with a row lock."""
     plain = select(_ORDERS).where(column == bindparam("key"))
-    return plain, plain.with_for_update()
+    return reusable(plain), reusable(plain.with_for_update())
 
 
 _BY_ID = _lookups(_ORDERS.c.id)

@@ -13,7 +13,7 @@ from adapters.persistence.effects import SqlAlchemyEffectRepository
 from adapters.persistence.events import SqlAlchemyWebhookEventRepository
 from adapters.persistence.orders import SqlAlchemyOrderRepository
 from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
-from adapters.persistence.transaction import Transaction, single_statement_engine
+from adapters.persistence.transaction import Transaction
 from application.errors import Conflict, StorageUnavailable
 from application.ports.clock import Clock
 from domain.webhook_event import WebhookEvent
@@ -28,10 +28,10 @@ class SqlAlchemyUnitOfWork:
         self._transaction: Transaction | None = None
 
     async def __aenter__(self) -> Self:
-        return self._begin(self._engine)
+        return self._begin()
 
-    def _begin(self, engine: AsyncEngine) -> Self:
-        transaction = Transaction(engine)
+    def _begin(self, *, single_statement: bool = False) -> Self:
+        transaction = Transaction(self._engine, single_statement=single_statement)
         self._transaction = transaction
         self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
         self.orders = SqlAlchemyOrderRepository(transaction)
@@ -71,10 +71,10 @@ class SqlAlchemyUnitOfWork:
         await self.transaction.rollback()
 
     async def store_event(self, event: WebhookEvent) -> bool:
-        # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction: see single_statement_engine.
+        # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction (see Transaction).
         if self._transaction is not None:
             raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
-        self._begin(single_statement_engine(self._engine))
+        self._begin(single_statement=True)
         try:
             inserted = await self.events.add_if_absent(event)
             await self.commit()

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, text
+from sqlalchemy import Table, TextClause, TextualSelect, bindparam, text
 
+from adapters.persistence.driver import reusable
 from adapters.persistence.transaction import Transaction
 
 
@@ -30,31 +31,39 @@ def _binds(table: Table, columns: tuple[str, ...], suffix: str = "") -> tuple[st
 @cache
 def _insert_ignoring_conflicts(table: Table, columns: tuple[str, ...]) -> TextClause:
     names, params, binds = _binds(table, columns)
-    return text(f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) ON CONFLICT DO NOTHING').bindparams(  # noqa: S608
-        *binds
+    return reusable(
+        text(f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) ON CONFLICT DO NOTHING').bindparams(*binds)  # noqa: S608
     )
 
 
 @cache
-def _insert_rows_ignoring_conflicts(table: Table, columns: tuple[str, ...], count: int, returning: str) -> TextClause:
+def _insert_rows_ignoring_conflicts(
+    table: Table, columns: tuple[str, ...], count: int, returning: str
+) -> TextualSelect:
     names, rows, binds = "", [], []
     for i in range(count):
         names, params, row_binds = _binds(table, columns, f"_{i}")
         rows.append(f"({params})")
         binds += row_binds
-    return text(
-        f'INSERT INTO "{table.name}" ({names}) VALUES {", ".join(rows)} '  # noqa: S608
-        f'ON CONFLICT DO NOTHING RETURNING "{table.c[returning].name}"'
-    ).bindparams(*binds)
+    return reusable(
+        text(
+            f'INSERT INTO "{table.name}" ({names}) VALUES {", ".join(rows)} '  # noqa: S608
+            f'ON CONFLICT DO NOTHING RETURNING "{table.c[returning].name}"'
+        )
+        .bindparams(*binds)
+        .columns(table.c[returning])  # the rows it returns, typed
+    )
 
 
 @cache
 def _upsert(table: Table, key: str, columns: tuple[str, ...]) -> TextClause:
     names, params, binds = _binds(table, columns)
     changes = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != key)
-    return text(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) ON CONFLICT ("{key}") DO UPDATE SET {changes}'  # noqa: S608
-    ).bindparams(*binds)
+    return reusable(
+        text(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({params}) ON CONFLICT ("{key}") DO UPDATE SET {changes}'  # noqa: S608
+        ).bindparams(*binds)
+    )
 
 
 async def insert_if_absent(db: Transaction, table: Table, values: dict[str, Any]) -> bool:
