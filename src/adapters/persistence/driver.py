@@ -40,7 +40,9 @@ def is_reusable(statement: object) -> bool:
     return _REUSABLE.get(id(statement)) is statement
 
 
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
+# Everything asyncpg raises of its own: server errors, a closed connection, a protocol out of step
+# (e.g. the server ended the session between two statements).
+ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 _COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
 
@@ -142,7 +144,7 @@ async def run(connection: asyncpg.Connection, statement: Compiled, parameters: d
             records = await connection.fetch(statement.sql, *arguments)
             return Rows([statement.row(r) for r in records], len(records))
         status = await connection.execute(statement.sql, *arguments)
-    except _DRIVER_ERRORS as exc:
+    except ERRORS as exc:
         raise translate(exc, statement.sql) from exc
     counted = _COUNT.match(status or "")
     return Rows([], int(counted.group(1)) if counted else -1)
@@ -152,7 +154,7 @@ async def simple(connection: asyncpg.Connection, sql: str) -> None:
     """BEGIN, COMMIT, SAVEPOINT …: one simple-protocol round trip."""
     try:
         await connection.execute(sql)
-    except _DRIVER_ERRORS as exc:
+    except ERRORS as exc:
         raise translate(exc, sql) from exc
 
 

@@ -133,7 +133,7 @@ class Transaction:
             if healthy and (self._begun or on_driver.is_in_transaction()):
                 try:
                     await on_driver.execute("ROLLBACK")
-                except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                except (*driver.ERRORS, OSError):
                     healthy = False
             self._begun = False
             if not healthy:  # never hand a broken (or still open) connection to the next user

@@ -1,0 +1,128 @@
+"""PostgreSQL's driver path (adapters.persistence.driver, Transaction): statements built once run on
+the asyncpg connection under SQLAlchemy's. What it must keep: the values SQLAlchemy's own path
+would read, SQLAlchemy's exceptions, and a pool that never hands out an open or broken connection.
+The repositories' behaviour on it is the unit-of-work contract (tests/contract/test_unit_of_work_contract.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import MultipleResultsFound
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.in_memory.clock import ManualClock
+from adapters.persistence import driver, effects, events, orders
+from adapters.persistence.database import create_engine
+from adapters.persistence.models import OrderRow
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from application.errors import StorageUnavailable
+from application.ports.repositories import Effect
+from domain.webhook_event import WebhookEvent
+from tests.contract.test_unit_of_work_contract import an_event, an_order
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+async def _idle_in_transaction(url: str) -> int:
+    probe = create_async_engine(url)
+    try:
+        async with probe.connect() as conn:
+            found = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            )
+            return int(found or 0)
+    finally:
+        await probe.dispose()
+
+
+async def test_rows_read_on_the_driver_path_equal_sqlalchemys(migrated_postgres_url: str) -> None:
+    engine = create_engine(migrated_postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        async with uow:
+            await uow.orders.add(an_order("ord_1", payment_intent_id="pi_1"))
+            await uow.events.add_if_absent(an_event("evt_1"))
+            await uow.effects.add_all_if_absent([Effect("e_1", "order_confirmation", {"order_id": "o"}, T0)])
+            await uow.commit()
+
+        cases = [
+            (orders._BY_ID[1], {"key": "ord_1"}),  # JSONB items, timestamptz columns, FOR UPDATE
+            (events._BY_ID, {"event_id": "evt_1"}),  # bytea payload
+            (effects._CLAIM, {"effect_key": "e_1", "now": T0, "until": T0}),  # UPDATE … RETURNING, a literal bind
+        ]
+        for statement, params in cases:
+            assert driver.is_reusable(statement)
+            async with engine.connect() as conn:  # SQLAlchemy's own execution path
+                expected = [tuple(row) for row in await conn.execute(statement, params)]
+                await conn.rollback()
+            async with uow:
+                got = [tuple(row) for row in await uow.transaction.execute(statement, params)]
+            assert got == expected
+            assert expected  # the case read something
+            assert all(v.tzinfo is not None for v in got[0] if isinstance(v, datetime))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failure_inside_a_unit_of_work_rolls_back_and_returns_a_clean_connection(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        with pytest.raises(RuntimeError):
+            async with uow:
+                assert await uow.events.add_if_absent(an_event("evt_1")) is True
+                raise RuntimeError("the handler broke halfway")
+        assert await _idle_in_transaction(migrated_postgres_url) == 0
+
+        async with uow:  # the same (only) pooled connection, transactional again
+            assert await uow.events.get("evt_1") is None
+            first = (await uow.transaction.execute(text("SELECT txid_current()"))).one_or_none()
+            second = (await uow.transaction.execute(text("SELECT txid_current()"))).one_or_none()
+            assert first == second
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_killed_mid_transaction_fails_that_unit_of_work_only(migrated_postgres_url: str) -> None:
+    engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    killer: AsyncEngine = create_async_engine(migrated_postgres_url)
+    try:
+        with pytest.raises(StorageUnavailable):
+            async with uow:
+                await uow.events.add_if_absent(an_event("evt_1"))
+                pid = (await uow.transaction.execute(text("SELECT pg_backend_pid()"))).one_or_none()[0]
+                async with killer.connect() as conn:
+                    await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                await uow.events.get("evt_1", for_update=True)
+
+        stored = WebhookEvent("evt_2", "product.updated", T0, b"{}", received_at=T0)
+        assert await uow.store_event(stored) is True  # the pool replaced the dead connection
+        async with uow:
+            assert await uow.events.get("evt_1") is None
+            assert await uow.events.get("evt_2") == stored
+    finally:
+        await killer.dispose()
+        await engine.dispose()
+
+
+def test_a_reusable_statement_must_have_plain_bind_parameters() -> None:
+    table = OrderRow.__table__
+    expanding = driver.reusable(select(table).where(table.c.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(TypeError, match="plain bind parameters"):
+        driver.compiled(expanding, postgresql.asyncpg.dialect())
+
+
+def test_one_or_none_refuses_several_rows() -> None:
+    assert driver.Rows([], 0).one_or_none() is None
+    assert driver.Rows([("a",)], 1).one_or_none() == ("a",)
+    with pytest.raises(MultipleResultsFound):
+        driver.Rows([("a",), ("b",)], 2).one_or_none()
