@@ -40,5 +40,9 @@ class WebhookEvent:
     def ignored(self, at: datetime, why: str | None = None) -> WebhookEvent:
         return replace(self, status=EventStatus.IGNORED, attempts=self.attempts + 1, processed_at=at, last_error=why)
 
+    def ignored_instead(self, why: str | None = None) -> WebhookEvent:
+        """A `processed` mark turned into `ignored`, in the same attempt."""
+        return replace(self, status=EventStatus.IGNORED, last_error=why)
+
     def failed(self, error: str) -> WebhookEvent:
         return replace(self, status=EventStatus.FAILED, attempts=self.attempts + 1, last_error=error[:2000])

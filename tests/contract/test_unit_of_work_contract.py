@@ -383,6 +383,57 @@ async def test_saving_an_event_records_its_status_attempts_and_error(uow: UnitOf
     assert processed.processed_at == T0 + timedelta(hours=1)
 
 
+async def test_claiming_an_event_marks_it_processed_unless_it_was_handled(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.events.add_if_absent(an_event("evt_new"))
+        await uow.events.add_if_absent(replace(an_event("evt_failed", status=EventStatus.FAILED), attempts=1))
+        await uow.events.add_if_absent(an_event("evt_processed", status=EventStatus.PROCESSED))
+        await uow.events.add_if_absent(an_event("evt_ignored", status=EventStatus.IGNORED))
+        await uow.commit()
+    at = T0 + timedelta(minutes=5)
+
+    async with uow:
+        claimed = await uow.events.claim("evt_new", now=at)
+        retried = await uow.events.claim("evt_failed", now=at)
+        assert await uow.events.claim("evt_processed", now=at) is None
+        assert await uow.events.claim("evt_ignored", now=at) is None
+        assert await uow.events.claim("evt_missing", now=at) is None
+        await uow.commit()
+
+    assert claimed == an_event("evt_new").processed(at)
+    assert retried is not None and (retried.status, retried.attempts, retried.last_error) == (
+        EventStatus.PROCESSED,
+        2,
+        None,
+    )
+    async with uow:
+        assert await uow.events.get("evt_new") == claimed
+        assert await uow.events.claim("evt_new", now=at) is None  # handled once, never again
+
+
+async def test_a_claim_rolled_back_leaves_the_event_to_run_again(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.events.add_if_absent(an_event("evt_1"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.events.claim("evt_1", now=T0) is not None
+        await uow.rollback()
+    async with uow:
+        assert await uow.events.claim("evt_1", now=T0) is not None  # never committed: leaving the block undoes it
+    async with uow:
+        assert await uow.events.get("evt_1") == an_event("evt_1")
+        claimed = await uow.events.claim("evt_1", now=T0)
+        assert claimed is not None
+        await uow.events.save(claimed.ignored_instead("no order for this session"))
+        await uow.commit()
+
+    async with uow:
+        assert await uow.events.get("evt_1") == replace(
+            an_event("evt_1").processed(T0), status=EventStatus.IGNORED, last_error="no order for this session"
+        )
+
+
 async def test_events_by_status_are_listed_most_recently_received_first(uow: UnitOfWork) -> None:
     async with uow:
         await uow.events.add_if_absent(an_event("evt_old", minutes=1, status=EventStatus.FAILED))
@@ -662,6 +713,52 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
         winners = [r for r in results if r is not None]
         assert len(winners) == 1
         assert winners[0].attempts == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_on_postgres_a_concurrent_claim_of_an_event_waits_and_then_sees_the_outcome(
+    migrated_postgres_url: str,
+) -> None:
+    url = migrated_postgres_url
+    engine = create_engine(url)
+    try:
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
+        async with setup:
+            await setup.events.add_if_absent(an_event("evt_rolled_back"))
+            await setup.events.add_if_absent(an_event("evt_committed"))
+            await setup.commit()
+
+        async def race(event_id: str, *, first_commits: bool) -> WebhookEvent | None:
+            first, second = SqlAlchemyUnitOfWork(engine, ManualClock()), SqlAlchemyUnitOfWork(engine, ManualClock())
+            claimed, release = asyncio.Event(), asyncio.Event()
+
+            async def hold() -> None:
+                async with first:
+                    assert await first.events.claim(event_id, now=T0) is not None
+                    claimed.set()
+                    await release.wait()
+                    if first_commits:
+                        await first.commit()  # else leaving the block rolls the claim back
+
+            async def contend() -> WebhookEvent | None:
+                async with second:
+                    outcome = await second.events.claim(event_id, now=T0 + timedelta(seconds=1))
+                    await second.commit()
+                return outcome
+
+            holder = asyncio.create_task(hold())
+            await asyncio.wait_for(claimed.wait(), timeout=10)
+            contender = asyncio.create_task(contend())
+            await _wait_until_a_session_waits_for_a_lock(url)
+            assert not contender.done()
+            release.set()
+            _, outcome = await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
+            return outcome
+
+        assert await race("evt_committed", first_commits=True) is None
+        second_claim = await race("evt_rolled_back", first_commits=False)
+        assert second_claim == an_event("evt_rolled_back").processed(T0 + timedelta(seconds=1))
     finally:
         await engine.dispose()
 

@@ -130,6 +130,13 @@ class InMemoryWebhookEventRepository:
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None:
         return self._s.events.get(event_id)
 
+    async def claim(self, event_id: str, *, now: datetime) -> WebhookEvent | None:
+        stored = self._s.events.get(event_id)
+        if stored is None or not stored.needs_processing:
+            return None
+        claimed = self._s.events[event_id] = stored.processed(now)
+        return claimed
+
     async def save(self, event: WebhookEvent) -> None:
         self._s.events[event.id] = event
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, select, update
@@ -26,6 +27,26 @@ _SAVE = reusable(
         last_error=bindparam("last_error"),
         processed_at=bindparam("processed_at"),
     )
+)
+
+
+# The claim: one UPDATE locks the row (a concurrent claim waits, then re-reads the row and matches
+# nothing once the first committed) and marks it processed, where SELECT … FOR UPDATE and a final
+# UPDATE took two round trips.
+_CLAIM = reusable(
+    update(_EVENTS)
+    .where(
+        _EVENTS.c.id == bindparam("event_id"),
+        _EVENTS.c.status != EventStatus.PROCESSED.value,
+        _EVENTS.c.status != EventStatus.IGNORED.value,
+    )
+    .values(
+        status=EventStatus.PROCESSED.value,
+        attempts=_EVENTS.c.attempts + 1,
+        last_error=None,
+        processed_at=bindparam("now"),
+    )
+    .returning(*_EVENTS.c)
 )
 
 
@@ -68,6 +89,10 @@ class SqlAlchemyWebhookEventRepository:
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None:
         stmt = _BY_ID_FOR_UPDATE if for_update else _BY_ID
         row = (await self._db.execute(stmt, {"event_id": event_id})).one_or_none()
+        return _to_domain(row) if row else None
+
+    async def claim(self, event_id: str, *, now: datetime) -> WebhookEvent | None:
+        row = (await self._db.execute(_CLAIM, {"event_id": event_id, "now": now})).one_or_none()
         return _to_domain(row) if row else None
 
     async def save(self, event: WebhookEvent) -> None:

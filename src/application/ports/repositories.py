@@ -71,6 +71,16 @@ class WebhookEventRepository(Protocol):
 
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None: ...
 
+    async def claim(self, event_id: str, *, now: datetime) -> WebhookEvent | None:
+        """Lock the event's row for this transaction and, if it still needs processing, mark it
+        processed at `now` (`WebhookEvent.processed`) in the same statement where the store can.
+
+        Returns the event as marked, or None when it is not stored or was already processed or
+        ignored (a concurrent claim waits for the first to commit or roll back, then sees its
+        outcome). The mark commits with the handler's changes or rolls back with them.
+        """
+        ...
+
     async def save(self, event: WebhookEvent) -> None: ...
 
     async def list_by_status(self, status: EventStatus, *, limit: int = 50) -> Sequence[WebhookEvent]:

@@ -34,9 +34,10 @@ class ProcessStripeEvent:
 
     1. The signature is checked over the raw body (`InvalidWebhook` → 400, nothing stored).
     2. The event is stored durably (unique on its id) in its own transaction before any handler.
-    3. In a second transaction the event row is locked (`FOR UPDATE`): a duplicate delivered to
-       another worker at the same moment waits here, then finds it processed and does nothing.
-       The handler's changes and the `processed` mark commit together; if the handler fails,
+    3. In a second transaction the event is claimed (`events.claim`: its row locked and marked
+       `processed` in one statement): a duplicate delivered to another worker at the same moment
+       waits there, then finds it processed and does nothing. The handler's changes and the mark
+       commit together (an `ignored` outcome is saved over the mark); if the handler fails,
        everything rolls back and the event is marked `failed` (attempts, last error) → 500.
     4. Effects the handler's transaction recorded (e-mails, Stripe metadata) are performed after
        commit, by this worker only (see `application.outbox`).
@@ -71,12 +72,12 @@ class ProcessStripeEvent:
         handler = handler_for(event.type)
         try:
             async with self._uow as uow:
-                stored = await uow.events.get(event.id, for_update=True)
-                if stored is None or not stored.needs_processing:
+                claimed = await uow.events.claim(event.id, now=self._clock.now())
+                if claimed is None:
                     return Outcome.DUPLICATE
                 handled = await handler(self._context, event) if handler else Handled(True, "unhandled type")
-                now = self._clock.now()
-                await uow.events.save(stored.ignored(now, handled.reason) if handled.ignored else stored.processed(now))
+                if handled.ignored:
+                    await uow.events.save(claimed.ignored_instead(handled.reason))
                 await uow.commit()
         except DomainError as exc:
             # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
