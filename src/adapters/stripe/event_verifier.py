@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import stripe
 
 from adapters.stripe import mapping
@@ -42,7 +42,7 @@ class StripeEventVerifier:
 
     def parse(self, payload: bytes) -> VerifiedEvent:
         try:
-            event = json.loads(payload)
+            event = msgspec.json.decode(payload)  # ~2x json.loads on an event's body; DecodeError is a ValueError
             data = event["data"]
             event_type = str(event["type"])
             return VerifiedEvent(
