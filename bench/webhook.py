@@ -501,7 +501,7 @@ def report(result: dict[str, Any]) -> str:
                 f"{cpu['service']:.2f}",
                 f"{cpu['postgres']:.2f}",
                 f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
-                f"{capacity(cpu):.0f}",
+                f"{capacity(cpu, r['workers']):.0f}",
                 f"{r['load_average_before_after'][0][0]:.1f}" if r["load_average_before_after"][0] else "",
                 _state_line(r["state_after"]),
             ]
@@ -559,13 +559,20 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def capacity(cpu_ms_per_event: dict[str, float]) -> float:
+def capacity(cpu_ms_per_event: dict[str, float], workers: int | None = None) -> float:
     """Events/s the machine's cores would sustain for the service and PostgreSQL alone, from their CPU
     per event: the rate the run would reach if the Stripe stand-in and the load generator (which
     share the same cores here, but in production live elsewhere) cost nothing. An estimate; the
-    measured rate is the `events/s` column."""
-    spent = cpu_ms_per_event["service"] + cpu_ms_per_event["postgres"]
-    return 1000 * (os.cpu_count() or 1) / spent if spent > 0 else 0.0
+    measured rate is the `events/s` column. With fewer service `workers` (processes) than cores,
+    the service cannot use more than `workers` cores, whatever PostgreSQL leaves free."""
+    cores = os.cpu_count() or 1
+    service, spent = cpu_ms_per_event["service"], cpu_ms_per_event["service"] + cpu_ms_per_event["postgres"]
+    if spent <= 0:
+        return 0.0
+    rate = 1000 * cores / spent
+    if workers is not None and workers < cores and service > 0:
+        rate = min(rate, 1000 * workers / service)
+    return rate
 
 
 def _state_line(s: dict[str, Any]) -> str:
