@@ -1,4 +1,5 @@
-"""`python -m bench [webhook|catalog|all] [options]` (`make bench` runs both with moderate sizes).
+"""`python -m bench [webhook|catalog|all|djstripe] [options]` (`make bench` runs webhook + catalog with
+moderate sizes; `djstripe` runs the same webhook load against dj-stripe, in its own virtualenv).
 
 Results: a table on stdout and JSON under bench/results/ (git-ignored). See bench/README.md.
 """
@@ -28,10 +29,16 @@ def _ints(text: str) -> list[int]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog"], default="all")
+    p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog", "djstripe"], default="all")
     p.add_argument("--events", type=int, default=1000, help="unique webhook events per run (default 1000; +10%% dups)")
     p.add_argument("--workers", type=_ints, default=[1, 2], help="service workers, comma-separated (default 1,2)")
     p.add_argument("--stall-ms", type=_floats, default=[0, 50], help="Stripe stalls to run, ms (default 0,50)")
+    p.add_argument(
+        "--gunicorn-workers",
+        type=_ints,
+        default=None,
+        help="djstripe: gunicorn sync workers, comma-separated (default 2 x cores + 1)",
+    )
     p.add_argument("--concurrency", type=int, default=32, help="concurrent webhook posts (default 32)")
     p.add_argument("--max-seconds", type=float, default=30, help="time cap per webhook load (default 30)")
     p.add_argument("--connections", type=int, default=32, help="catalog: keep-alive connections (default 32)")
@@ -94,6 +101,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             concurrency=args.concurrency,
             max_seconds=args.max_seconds,
         )
+    if args.which == "djstripe":
+        from bench import djstripe_bench
+
+        print("dj-stripe webhook benchmark (same events and load generator as `webhook`)", flush=True)
+        out["djstripe"] = await djstripe_bench.run(
+            admin_pg_url=args.pg_url,
+            workers=args.gunicorn_workers or [djstripe_bench.DEFAULT_WORKERS],
+            stalls=args.stall_ms,
+            events=args.events,
+            concurrency=args.concurrency,
+            max_seconds=args.max_seconds,
+        )
     if args.which in ("all", "catalog"):
         from bench import catalog
 
@@ -114,6 +133,11 @@ def main() -> int:
         from bench import webhook
 
         print(webhook.report(result["webhook"]))
+        print()
+    if "djstripe" in result:
+        from bench import djstripe_bench
+
+        print(djstripe_bench.report(result["djstripe"]))
         print()
     if "catalog" in result:
         from bench import catalog
