@@ -536,7 +536,7 @@ def report(result: dict[str, Any]) -> str:
                 f"{cpu['service']:.2f}",
                 f"{cpu['postgres']:.2f} ({r['postgres_backends']})",
                 f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
-                f"{webhook.capacity(cpu):.0f}",
+                f"{webhook.capacity(cpu, r['workers']):.0f}",
                 f"{r['load_average_before_after'][0][0]:.1f}" if r["load_average_before_after"][0] else "",
                 f"{t['valid']}/{t['processed']}/{t['raised']} of {t['triggers']}",
                 f"{r['state_after']['events_stored_total']}/{r['state_after']['events_sent_distinct']}",
