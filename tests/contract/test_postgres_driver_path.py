@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence import driver, effects, events, orders
 from adapters.persistence.database import create_engine
-from adapters.persistence.models import OrderRow
+from adapters.persistence.models import OrderRow, WebhookEventRow
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import StorageUnavailable
 from application.ports.repositories import Effect
@@ -119,6 +119,11 @@ def test_a_reusable_statement_must_have_plain_bind_parameters() -> None:
     expanding = driver.reusable(select(table).where(table.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(TypeError, match="plain bind parameters"):
         driver.compiled(expanding, postgresql.asyncpg.dialect())
+    # `attempts` has a Python-side default SQLAlchemy fills in per execution: not a value to take once.
+    events_table = WebhookEventRow.__table__
+    with_default = driver.reusable(insert(events_table).values(id=bindparam("id")))
+    with pytest.raises(TypeError, match="Python-side defaults"):
+        driver.compiled(with_default, postgresql.asyncpg.dialect())
 
 
 def test_one_or_none_refuses_several_rows() -> None:

@@ -96,6 +96,9 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> Compiled:
         raise TypeError("the driver path needs a positional SQL compilation")
     if c.escaped_bind_names or c.literal_execute_params or c.post_compile_params:
         raise TypeError("the driver path takes plain bind parameters only (no expanding IN, no escaping)")
+    if c.insert_prefetch or c.update_prefetch or any(bind.callable is not None for bind in c.binds.values()):
+        # Values SQLAlchemy computes per execution (Python-side column defaults): not taken once.
+        raise TypeError("the driver path takes plain bind parameters only (no Python-side defaults)")
     processors = c._bind_processors
     binds = []
     for name in c.positiontup:
