@@ -11,7 +11,7 @@ from adapters.persistence.models import WebhookEventRow
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
 from application.ports.clock import Clock
-from domain.webhook_event import EventStatus, WebhookEvent
+from domain.webhook_event import DONE, EventStatus, WebhookEvent
 
 # Core statements built once (see adapters.persistence.transaction): every webhook event reads
 # and writes its row.
@@ -35,11 +35,7 @@ _SAVE = reusable(
 # UPDATE took two round trips.
 _CLAIM = reusable(
     update(_EVENTS)
-    .where(
-        _EVENTS.c.id == bindparam("event_id"),
-        _EVENTS.c.status != EventStatus.PROCESSED.value,
-        _EVENTS.c.status != EventStatus.IGNORED.value,
-    )
+    .where(_EVENTS.c.id == bindparam("event_id"), *(_EVENTS.c.status != done.value for done in sorted(DONE)))
     .values(
         status=EventStatus.PROCESSED.value,
         attempts=_EVENTS.c.attempts + 1,
