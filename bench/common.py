@@ -298,11 +298,11 @@ def load_average() -> list[float]:
 
 
 @contextlib.asynccontextmanager
-async def postgres_database(admin_url: str) -> AsyncIterator[str]:
-    """A fresh `bench_<random>` database, dropped afterwards; yields its SQLAlchemy URL."""
+async def postgres_database(admin_url: str, prefix: str = "bench") -> AsyncIterator[str]:
+    """A fresh `<prefix>_<random>` database, dropped afterwards; yields its SQLAlchemy URL."""
     import asyncpg
 
-    name = f"bench_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(admin_url, timeout=10)

@@ -31,7 +31,6 @@ import itertools
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -245,20 +244,8 @@ async def djstripe_database(admin_url: str) -> AsyncIterator[dict[str, str]]:
     """A fresh `bench_djstripe_<random>` database, dropped afterwards; yields its connection parts."""
     from urllib.parse import urlsplit
 
-    import asyncpg
-
-    name = f"bench_djstripe_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_url, timeout=10)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    parts = urlsplit(admin_url)
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
+    async with common.postgres_database(admin_url, prefix="bench_djstripe") as url:
+        parts, name = urlsplit(admin_url), url.rsplit("/", 1)[1]
         yield {
             "name": name,
             "host": parts.hostname or common.HOST,
@@ -267,8 +254,6 @@ async def djstripe_database(admin_url: str) -> AsyncIterator[dict[str, str]]:
             "password": parts.password or "",
             "url": f"{admin_url.rsplit('/', 1)[0]}/{name}",
         }
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def verify(database_url: str, sent_ids: set[str]) -> dict[str, Any]:
