@@ -398,23 +398,9 @@ async def run_once(
         "deliveries": stats.requests,
         "unique_events": unique,
         "duplicates": len(work.load) - unique,
-        "per_type": {
-            label: {
-                "posts": len(ms),
-                "p50_ms": round(common.percentile(sorted(ms), 50), 2),
-                "p99_ms": round(common.percentile(sorted(ms), 99), 2),
-            }
-            for label, ms in sorted(by_label.items())
-        },
-        "load": stats.summary(),
-        "cpu": cpu,
-        "cpu_ms_per_delivery": {
-            k.removesuffix("_cpu_s"): round(1000 * v / max(1, stats.requests), 2) for k, v in cpu.items()
-        },
+        **webhook.load_figures(stats, by_label, cpu, calls),
         "postgres_backends": backends,
         "load_average_before_after": [load_before, load_after],
-        "stripe_calls_during_load": dict(calls),
-        "stripe_calls_per_delivery": round(sum(calls.values()) / max(1, stats.requests), 3),
         "stripe_errors_during_load": load_errors,
         "calibration": calibration,
         "stripe_errors_during_calibration": calibration_errors,

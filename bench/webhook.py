@@ -29,6 +29,7 @@ import random
 import re
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -419,6 +420,19 @@ async def run_once(
         "deliveries": stats.requests,
         "unique_events": unique,
         "duplicates": len(work.load) - unique,
+        **load_figures(stats, by_label, cpu, calls),
+        "load_average_before_after": [load_before, load_after],
+        "calibration": calibration,
+        "state_after": state,
+    }
+
+
+def load_figures(
+    stats: common.Stats, by_label: dict[str, list[float]], cpu: dict[str, float], calls: Mapping[str, int]
+) -> dict[str, Any]:
+    """A load's figures as both webhook benches report them: latency by event type, rate, CPU per
+    delivery by process group, Stripe calls."""
+    return {
         "per_type": {
             label: {
                 "posts": len(ms),
@@ -432,11 +446,8 @@ async def run_once(
         "cpu_ms_per_delivery": {
             k.removesuffix("_cpu_s"): round(1000 * v / max(1, stats.requests), 2) for k, v in cpu.items()
         },
-        "load_average_before_after": [load_before, load_after],
         "stripe_calls_during_load": dict(calls),
         "stripe_calls_per_delivery": round(sum(calls.values()) / max(1, stats.requests), 3),
-        "calibration": calibration,
-        "state_after": state,
     }
 
 
