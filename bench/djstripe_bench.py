@@ -493,17 +493,10 @@ async def run(
 def report(result: dict[str, Any]) -> str:
     rows = []
     for r in result["runs"]:
-        load, cpu, t = r["load"], r["cpu_ms_per_delivery"], r["state_after"]["triggers"]
+        cpu, t = r["cpu_ms_per_delivery"], r["state_after"]["triggers"]
         rows.append(
             [
-                r["workers"],
-                f"{r['stall_ms']:g}",
-                r["deliveries"],
-                f"{load['rate_per_s']:.0f}",
-                f"{load['p50_ms']:.1f}",
-                f"{load['p99_ms']:.1f}",
-                load["errors"],
-                f"{r['stripe_calls_per_delivery']:.2f}",
+                *webhook.figure_cells(r),
                 f"{cpu['service']:.2f}",
                 f"{cpu['postgres']:.2f} ({r['postgres_backends']})",
                 f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
@@ -520,14 +513,7 @@ def report(result: dict[str, Any]) -> str:
         f"{result['concurrency']} concurrent posts, PostgreSQL",
         common.table(
             [
-                "workers",
-                "stall ms",
-                "posts",
-                "events/s",
-                "p50 ms",
-                "p99 ms",
-                "non-200",
-                "Stripe/evt",
+                *webhook.FIGURE_HEADS,
                 "gunicorn CPU ms/evt",
                 "PG CPU ms/evt (backends)",
                 "Stripe / bench CPU ms/evt",
@@ -541,23 +527,7 @@ def report(result: dict[str, Any]) -> str:
     ]
     if not result["runs"]:
         return "\n".join(out)
-    out += ["", "Latency by event type (p50 / p99 ms)"]
-    labels = sorted({label for r in result["runs"] for label in r["per_type"]})
-    out.append(
-        common.table(
-            ["event"] + [f"{r['workers']}w stall {r['stall_ms']:g}" for r in result["runs"]],
-            [
-                [label]
-                + [
-                    f"{r['per_type'][label]['p50_ms']:.0f} / {r['per_type'][label]['p99_ms']:.0f}"
-                    if label in r["per_type"]
-                    else ""
-                    for r in result["runs"]
-                ]
-                for label in labels
-            ],
-        )
-    )
+    out += ["", "Latency by event type (p50 / p99 ms)", webhook.latency_table(result["runs"])]
     first = result["runs"][0]
     out += ["", f"Stripe calls per event (sequential, {webhook.CALIBRATION_EVENTS} events per type, stand-in log)"]
     out.append(

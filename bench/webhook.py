@@ -495,20 +495,43 @@ async def run(
     return {"concurrency": concurrency, "events": events, "redis": bool(redis_url), "runs": runs}
 
 
+FIGURE_HEADS = ["workers", "stall ms", "posts", "events/s", "p50 ms", "p99 ms", "non-200", "Stripe/evt"]
+
+
+def figure_cells(r: dict[str, Any]) -> list[Any]:
+    """The first cells of a run's row, as both webhook benches print them (FIGURE_HEADS)."""
+    load = r["load"]
+    return [
+        r["workers"],
+        f"{r['stall_ms']:g}",
+        r["deliveries"],
+        f"{load['rate_per_s']:.0f}",
+        f"{load['p50_ms']:.1f}",
+        f"{load['p99_ms']:.1f}",
+        load["errors"],
+        f"{r['stripe_calls_per_delivery']:.2f}",
+    ]
+
+
+def latency_table(runs: list[dict[str, Any]]) -> str:
+    """p50 / p99 by event type, one column per run."""
+    labels = sorted({label for r in runs for label in r["per_type"]})
+
+    def cell(r: dict[str, Any], label: str) -> str:
+        found = r["per_type"].get(label)
+        return f"{found['p50_ms']:.0f} / {found['p99_ms']:.0f}" if found else ""
+
+    rows = [[label] + [cell(r, label) for r in runs] for label in labels]
+    return common.table(["event"] + [f"{r['workers']}w stall {r['stall_ms']:g}" for r in runs], rows)
+
+
 def report(result: dict[str, Any]) -> str:
     rows = []
     for r in result["runs"]:
-        load, cpu = r["load"], r["cpu_ms_per_delivery"]
+        cpu = r["cpu_ms_per_delivery"]
         rows.append(
             [
-                r["workers"],
-                f"{r['stall_ms']:g}",
-                r["deliveries"],
-                f"{load['rate_per_s']:.0f}",
-                f"{load['p50_ms']:.1f}",
-                f"{load['p99_ms']:.1f}",
-                load["errors"],
-                f"{r['stripe_calls_per_delivery']:.2f}",
+                *figure_cells(r),
                 f"{cpu['service']:.2f}",
                 f"{cpu['postgres']:.2f}",
                 f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
@@ -522,14 +545,7 @@ def report(result: dict[str, Any]) -> str:
         f"posts, PostgreSQL{' + Redis' if result['redis'] else ''}",
         common.table(
             [
-                "workers",
-                "stall ms",
-                "posts",
-                "events/s",
-                "p50 ms",
-                "p99 ms",
-                "non-200",
-                "Stripe/evt",
+                *FIGURE_HEADS,
                 "svc CPU ms/evt",
                 "PG CPU ms/evt",
                 "Stripe / bench CPU ms/evt",
@@ -541,20 +557,7 @@ def report(result: dict[str, Any]) -> str:
         ),
     ]
     if result["runs"]:
-        out += ["", "Latency by event type (p50 / p99 ms)"]
-        labels = sorted({label for r in result["runs"] for label in r["per_type"]})
-        type_rows = [
-            [label]
-            + [
-                f"{r['per_type'][label]['p50_ms']:.0f} / {r['per_type'][label]['p99_ms']:.0f}"
-                if label in r["per_type"]
-                else ""
-                for r in result["runs"]
-            ]
-            for label in labels
-        ]
-        heads = ["event"] + [f"{r['workers']}w stall {r['stall_ms']:g}" for r in result["runs"]]
-        out.append(common.table(heads, type_rows))
+        out += ["", "Latency by event type (p50 / p99 ms)", latency_table(result["runs"])]
         cal = result["runs"][0]["calibration"]
         rows = [
             [
