@@ -18,7 +18,7 @@ from typing import Any
 from bench.common import ROOT
 
 API_VERSION = "2026-10-28.endive"
-FIXTURES = ROOT.parent / "shared" / "stripe" / "fixtures3.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "stripe" / "fixtures3.json"
 _ids = itertools.count(1)
 _run = secrets.token_hex(3)
 

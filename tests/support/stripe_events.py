@@ -15,7 +15,7 @@ from typing import Any
 import stripe
 
 API_VERSION = "2026-10-28.endive"
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "stripe" / "fixtures3.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stripe" / "fixtures3.json"
 _ids = itertools.count(1)
 
 
