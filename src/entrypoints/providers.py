@@ -10,14 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.clerk.directory import ClerkUserDirectory, NullUserDirectory
+from adapters.clerk.unconfigured import UnconfiguredTokenVerifier
 from adapters.clerk.verifier import ClerkTokenVerifier
-from adapters.email.log import LogEmailSender
-from adapters.email.smtp import SmtpEmailSender
-from adapters.in_memory.cache import InMemoryCache
+from adapters.in_process.cache import InMemoryCache
+from adapters.in_process.clock import SystemClock
+from adapters.in_process.log_email import LogEmailSender
+from adapters.in_process.rate_limiter import InMemoryRateLimiter
 from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.rate_limit.limiter import InMemoryRateLimiter, RedisRateLimiter
 from adapters.redis.cache import RedisCache
+from adapters.redis.rate_limiter import RedisRateLimiter
+from adapters.smtp.email_sender import SmtpEmailSender
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.billing.get_billing_status import GetBillingStatus
@@ -27,7 +30,7 @@ from application.checkout.get_checkout_status import GetCheckoutStatus
 from application.checkout.start_checkout import CheckoutSettings, StartCheckout
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.errors import InvalidToken, ServiceNotConfigured
+from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
@@ -37,14 +40,14 @@ from application.orders.queries import ListOrders
 from application.outbox import Outbox
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
-from application.ports.clock import Clock, SystemClock
+from application.ports.clock import Clock
 from application.ports.email import EmailSender
 from application.ports.events import EventVerifier
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.rate_limiter import RateLimiter
 from application.ports.repositories import UnitOfWork
-from application.ports.tokens import Identity, TokenVerifier, UserDirectory
+from application.ports.tokens import TokenVerifier, UserDirectory
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.context import WebhookContext
 from application.webhooks.process_event import ProcessStripeEvent
@@ -82,7 +85,7 @@ class CoreProvider(Provider):
     def token_verifier(self, settings: Settings) -> TokenVerifier:
         clerk = settings.clerk
         if not clerk.jwt_key and not clerk.jwks_url:
-            return _NoTokenVerifier()
+            return UnconfiguredTokenVerifier()
         return ClerkTokenVerifier(
             jwt_key=clerk.jwt_key, jwks_url=clerk.jwks_url, authorized_parties=clerk.authorized_parties
         )
@@ -109,13 +112,6 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.app_url)
-
-
-class _NoTokenVerifier:
-    """No Clerk key configured: every protected route answers 401 with a clear reason."""
-
-    async def verify(self, token: str) -> Identity:
-        raise InvalidToken("Sign-in is not configured (set CLERK_JWT_KEY or CLERK_JWKS_URL).")
 
 
 class StripeProvider(Provider):

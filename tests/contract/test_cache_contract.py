@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import pytest
 from redis.asyncio import Redis
 
-from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.clock import ManualClock
+from adapters.in_process.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
 from application.errors import StorageUnavailable
 from application.ports.cache import Cache

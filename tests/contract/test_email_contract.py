@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from adapters.email import LogEmailSender, SmtpEmailSender
 from adapters.in_memory.email import InMemoryEmailSender
+from adapters.in_process.log_email import LogEmailSender
+from adapters.smtp.email_sender import SmtpEmailSender
 from application.errors import EmailDeliveryFailed
 from application.ports.email import EmailMessage, EmailSender
 

@@ -10,8 +10,9 @@ import limits.aio.storage.memory
 import limits.aio.storage.redis.redispy
 import pytest
 
-import adapters.rate_limit.limiter
-from adapters.rate_limit import LimitsRateLimiter, parse_rate_limit
+import adapters.limits.rate_limiter
+from adapters.limits.parse import parse_rate_limit
+from adapters.limits.rate_limiter import LimitsRateLimiter
 from application.errors import StorageUnavailable
 from application.ports.rate_limiter import RateLimit, RateLimiter
 
@@ -38,7 +39,7 @@ class WallClock:
 def wall_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[WallClock]:
     clock = WallClock(start=1_750_000_000.25)
     fake_time = SimpleNamespace(time=clock.time)
-    for module in (limits.aio.storage.memory, limits.aio.storage.redis.redispy, adapters.rate_limit.limiter):
+    for module in (limits.aio.storage.memory, limits.aio.storage.redis.redispy, adapters.limits.rate_limiter):
         monkeypatch.setattr(module, "time", fake_time)
     yield clock
 

@@ -24,9 +24,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
+from adapters.in_process.cache import InMemoryCache
 from adapters.persistence.migrate import upgrade
 from adapters.persistence.models import WebhookEventRow
 from application.outbox import Outbox

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
-from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from adapters.in_process.cache import InMemoryCache
 from application.billing.get_billing_status import GetBillingStatus
 from application.catalog.get_catalog import GetCatalog
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer

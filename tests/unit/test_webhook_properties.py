@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
-from adapters.in_memory.cache import InMemoryCache
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork
+from adapters.in_process.cache import InMemoryCache
 from adapters.stripe.event_verifier import StripeEventVerifier
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand

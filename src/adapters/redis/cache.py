@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager, suppress
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from adapters.in_memory.cache import SingleFlight
+from adapters.in_process.cache import SingleFlight
 from application.errors import StorageUnavailable
 
 # KEYS: value key, epochs hash, tag set keys...  ARGV: value, ttl ms, check epochs (0/1),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 
@@ -9,8 +9,3 @@ class Clock(Protocol):
     for the system clock, and only when told to for fakes. Windows, TTLs and expiries read it."""
 
     def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)

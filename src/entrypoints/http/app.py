@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from adapters.rate_limit.parse import parse_rate_limit
+from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController

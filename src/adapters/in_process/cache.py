@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from application.ports.clock import Clock, SystemClock
+from adapters.in_process.clock import SystemClock
+from application.ports.clock import Clock
 
 
 class SingleFlight:

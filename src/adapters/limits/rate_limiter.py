@@ -1,4 +1,5 @@
-"""`RateLimiter` on the `limits` library's moving-window strategy, in process or in Redis.
+"""`RateLimiter` on the `limits` library's moving-window strategy, over any of its storages (the
+in-process and Redis adapters pick one).
 
 The moving window stores one timestamp per accepted hit; a refused hit stores nothing, so
 hammering a closed window does not push its reopening further away.
@@ -35,7 +36,7 @@ class LimitsRateLimiter:
     @classmethod
     def redis(cls, url: str, *, key_prefix: str = "billing:ratelimit") -> LimitsRateLimiter:
         """Every limiter on the same Redis and prefix shares its windows (one per worker process)."""
-        return cls(*_redis_storage(url, key_prefix))
+        return cls(*redis_storage(url, key_prefix))
 
     async def hit(self, key: str, limit: RateLimit) -> RateLimitDecision:
         item = RateLimitItemPerSecond(limit.amount, limit.seconds)
@@ -72,17 +73,7 @@ class LimitsRateLimiter:
             await self._pool.aclose()
 
 
-class InMemoryRateLimiter(LimitsRateLimiter):
-    def __init__(self) -> None:
-        super().__init__(MemoryStorage())
-
-
-class RedisRateLimiter(LimitsRateLimiter):
-    def __init__(self, url: str, *, key_prefix: str = "billing:ratelimit") -> None:
-        super().__init__(*_redis_storage(url, key_prefix))
-
-
-def _redis_storage(url: str, key_prefix: str) -> tuple[Storage, ConnectionPool]:
+def redis_storage(url: str, key_prefix: str) -> tuple[Storage, ConnectionPool]:
     # Our own pool, so `aclose()` can release the connections the storage opened.
     pool = ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
     storage = storage_from_string(

@@ -1,4 +1,0 @@
-from adapters.email.log import LogEmailSender
-from adapters.email.smtp import SmtpEmailSender
-
-__all__ = ["LogEmailSender", "SmtpEmailSender"]
