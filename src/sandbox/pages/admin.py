@@ -19,7 +19,8 @@ def handlers(sb: "Sandbox") -> list[Any]:
             report = sb.advance_clock(seconds=seconds)
         except ValueError as error:
             return Response({"error": str(error)}, status_code=400)
-        return see_other("/sandbox") if from_form else Response(report)
+        back = str(data.get("redirect") or "/sandbox")
+        return see_other(back if back.startswith("/sandbox") else "/sandbox") if from_form else Response(report)
 
     @get("/events", sync_to_thread=False)
     def events() -> dict[str, Any]:
