@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import stripe
+from stripe.params.checkout import SessionCreateParamsSubscriptionData
 
 from sandbox import Sandbox
 
@@ -23,7 +24,7 @@ def subscribe(
 ) -> Subscribed:
     price = client.v1.prices.list({"lookup_keys": [lookup_key]}).data[0].id
     customer = client.v1.customers.create({"email": "billing@example.com", "metadata": {"user_id": "u1"}})
-    data: dict[str, Any] = {"metadata": {"user_id": "u1"}}
+    data: SessionCreateParamsSubscriptionData = {"metadata": {"user_id": "u1"}}
     if trial_days is not None:
         data["trial_period_days"] = trial_days
     session = client.v1.checkout.sessions.create(
@@ -31,7 +32,7 @@ def subscribe(
             "mode": "subscription",
             "customer": customer.id,
             "line_items": [{"price": price, "quantity": 1}],
-            "subscription_data": data,  # type: ignore[typeddict-item]
+            "subscription_data": data,
         }
     )
     assert httpx.post(f"{session.url}/pay").status_code == 303

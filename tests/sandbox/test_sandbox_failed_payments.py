@@ -43,7 +43,8 @@ def test_a_declined_renewal_leaves_the_invoice_open_and_the_subscription_past_du
         True,
         1900,
     )
-    assert invoice.next_payment_attempt == invoice.status_transitions.finalized_at + 3 * DAY
+    finalized_at = invoice.status_transitions.finalized_at
+    assert finalized_at is not None and invoice.next_payment_attempt == finalized_at + 3 * DAY
     status_change = latest(sb, "customer.subscription.updated")["data"]
     assert (status_change["object"]["status"], status_change["previous_attributes"]) == (
         "past_due",
@@ -52,7 +53,7 @@ def test_a_declined_renewal_leaves_the_invoice_open_and_the_subscription_past_du
     updated = latest(sb, "invoice.updated")["data"]["previous_attributes"]
     assert updated == {"attempt_count": 0, "attempted": False, "next_payment_attempt": invoice.created + 3600}
     intent = client.v1.payment_intents.retrieve(
-        client.v1.invoice_payments.list({"invoice": invoice.id}).data[0].payment.payment_intent
+        str(client.v1.invoice_payments.list({"invoice": invoice.id}).data[0].payment.payment_intent)
     )
     assert intent.status == "requires_payment_method"
     assert intent.last_payment_error is not None and intent.last_payment_error.code == "card_declined"
