@@ -62,6 +62,32 @@ class SubscriptionRow(DefaultBase):
     canceled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     as_of: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    trial_end: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class InvoiceRow(DefaultBase):
+    __tablename__ = "invoices"
+    __table_args__ = (Index("ix_invoices_user_created", "user_id", "created_at"),)
+
+    stripe_invoice_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    stripe_customer_id: Mapped[str] = mapped_column(String(255))
+    stripe_subscription_id: Mapped[str] = mapped_column(String(255))
+    number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    amount_due: Mapped[int] = mapped_column(Integer)
+    amount_paid: Mapped[int] = mapped_column(Integer)
+    amount_remaining: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    period_start: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    period_end: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
+    invoice_pdf: Mapped[str | None] = mapped_column(Text)
+    attempt_count: Mapped[int] = mapped_column(Integer)
+    next_payment_attempt: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    action_required_attempt: Mapped[int | None] = mapped_column(Integer)
+    as_of: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class WebhookEventRow(DefaultBase):
