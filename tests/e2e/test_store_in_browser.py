@@ -1,0 +1,144 @@
+"""The demo store in a real browser (Debian's Chromium, headless), against a real `billing serve`
+process in sandbox mode, as a person clicks through it after `make run`: the buyer's journey
+through review and capture, and the subscriber's through the portal and the clock.
+
+UPDATE_SCREENSHOTS=1 also refreshes the README's pictures (docs/screenshots/)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.browser import VIEWPORT, chromium, reload_until, screenshot
+from tests.support.service import free_port, service_process
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+WEBHOOK_SECONDS = 15_000  # ms the pages may take to show what a webhook changed
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One service for the module's journeys (their users differ): a fresh SQLite file, a free port
+    and the matching APP_URL, nothing else, as `make run` with PORT set."""
+    tmp = tmp_path_factory.mktemp("store")
+    port = free_port()
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'app.db'}", "PORT": str(port)}
+    env["APP_URL"] = f"http://127.0.0.1:{port}"
+    with service_process(env, port=port, log_path=tmp / "service.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+def new_page(browser: Browser) -> Page:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WEBHOOK_SECONDS)
+    return browser.new_context(viewport=VIEWPORT).new_page()
+
+
+def sign_in(page: Page, user_id: str, email: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_label("User id").fill(user_id)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator(".session")).to_contain_text(f"Signed in as {user_id}")
+
+
+def pay_on_stripes_page(page: Page, amount: str) -> None:
+    """The sandbox's stand-in for Stripe's hosted checkout: check the amount, press Pay."""
+    from playwright.sync_api import expect
+
+    page.wait_for_url(re.compile(r"/sandbox/checkout/cs_"))
+    expect(page.locator("table")).to_contain_text(amount)
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url(re.compile(r"/checkout/success\?session_id=cs_"))
+
+
+def test_a_buyer_pays_an_admin_captures_and_the_buyer_sees_the_order_captured(base: str, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    buyer = new_page(browser)
+    buyer.goto(f"{base}/sandbox")
+    sign_in(buyer, "user_buyer", "buyer@example.com")
+    starter = buyer.locator("article", has=buyer.get_by_role("heading", name="Starter template"))
+    expect(starter).to_contain_text("$49.00")
+    expect(buyer.locator("#featured-coupon")).to_contain_text("Launch 20% off")
+    screenshot(buyer, "store")
+
+    starter.get_by_role("button", name="Buy").click()
+    pay_on_stripes_page(buyer, "$49.00")
+    order = buyer.locator("#order section.order")
+    expect(order.locator(".status")).to_have_text("authorized")  # the page waited for the webhook
+    expect(order).to_contain_text("held on your card")
+    order_id = order.locator("h2 a").inner_text()
+    assert order_id.startswith("ord_")
+    screenshot(buyer, "success")
+
+    admin = new_page(browser)
+    admin.goto(f"{base}/sandbox/admin")
+    admin.get_by_role("button", name="Sign in as demo admin").click()
+    row = admin.locator("tr", has_text=order_id)
+    expect(row).to_contain_text("$49.00")
+    expect(row).to_contain_text("Starter template \N{MULTIPLICATION SIGN} 1")
+    screenshot(admin, "admin-queue")
+    row.get_by_role("button", name="Capture").click()
+    expect(admin.locator("#message")).to_have_text(f"Order {order_id} is now captured.")
+    expect(admin.locator("tr", has_text=order_id)).to_have_count(0)
+
+    order.locator("h2 a").click()
+    buyer.wait_for_url(f"{base}/orders/{order_id}")
+    expect(buyer.locator("section.order .status")).to_have_text("captured")
+    expect(buyer.locator("section.order")).to_contain_text("Captured")
+
+
+def test_a_subscriber_cancels_in_the_portal_and_loses_access_when_the_period_ends(base: str, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    page = new_page(browser)
+    page.goto(f"{base}/sandbox")
+    sign_in(page, "user_subscriber", "subscriber@example.com")
+    pro = page.locator("article", has=page.get_by_role("heading", name="Pro"))
+    pro.locator("form", has_text="per month").get_by_role("button", name="Subscribe").click()
+    pay_on_stripes_page(page, "$19.00")
+    expect(page.locator("#subscription .status")).to_have_text("active")
+
+    page.get_by_role("link", name="Account", exact=True).click()
+    plan = page.locator("#plan")
+    expect(plan).to_contain_text("Pro $19.00 per month")
+    expect(plan.locator('[data-field="access"]')).to_have_text("active (pro)")
+    expect(plan.locator(".limits")).to_contain_text("projects: 10")
+    screenshot(page, "account")
+
+    # A subscriber's Subscribe buttons turn into Manage billing (the API refuses a second plan).
+    page.get_by_role("link", name="Pricing", exact=True).click()
+    monthly = pro.locator("form", has_text="per month")
+    expect(monthly).to_contain_text("Your plan")
+    expect(page.get_by_role("button", name="Subscribe")).to_have_count(0)
+    monthly.get_by_role("button", name="Manage billing").click()
+
+    page.wait_for_url(re.compile(r"/sandbox/portal/bps_"))
+    page.get_by_role("button", name="Cancel at period end").click()
+    expect(page.locator("article")).to_contain_text("cancels at period end")
+    page.get_by_role("link", name="Return").click()
+    page.wait_for_url(f"{base}/sandbox")
+
+    page.get_by_role("link", name="Account", exact=True).click()
+    reload_until(page, plan, "Cancels on")
+    expect(plan.locator('[data-field="access"]')).to_have_text("active (pro)")
+
+    page.locator("footer").get_by_label("Advance").fill("40")
+    page.get_by_role("button", name="Advance the clock").click()
+    page.wait_for_url(f"{base}/sandbox/account")
+    reload_until(page, plan.locator('[data-field="access"]'), "no access")
+    expect(plan.locator(".status")).to_have_text("canceled")
