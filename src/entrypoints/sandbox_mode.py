@@ -24,6 +24,7 @@ from sandbox import Sandbox
 log = logging.getLogger("billing.sandbox")
 DEFAULT_SUCCESS_PATH = "/checkout/success"
 DEFAULT_ORDER_PATH = "/orders/{order_id}"
+SERVICE_PREFIXES = ("/api/", "/sandbox", "/schema")
 
 
 def local_base(settings: Settings) -> str:
@@ -65,20 +66,22 @@ class DemoStore(NamedTuple):
 
 def demo_store(settings: Settings) -> DemoStore:
     """Sandbox mode has no front end of its own, yet Stripe and the e-mails send people to its pages:
-    the checkout success URL, the order URL, the pricing section (cancel) and the portal's return URL.
-    The demo store serves them, and its own pages under /sandbox."""
+    the checkout success URL, the order URL (ORDER_URL, linked from the confirmation e-mail), the
+    pricing section (cancel) and the portal's return URL. The demo store serves them at their paths,
+    and its own pages under /sandbox."""
     paths = FrontEndPaths(
         checkout_success=_path_of(settings.checkout_success_url, "", DEFAULT_SUCCESS_PATH),
-        order=DEFAULT_ORDER_PATH,
+        order=_path_of(settings.order_url, "{order_id}", DEFAULT_ORDER_PATH),
     )
     return DemoStore(route_handlers(paths), template_config())
 
 
 def _path_of(url: str, must_hold: str, default: str) -> str:
-    """The page's path on this site; the default when the URL's path cannot be served here (the root
-    is the store's redirect, and a page needs its parameter in the path)."""
+    """The page's path on this site; the default when the URL's path cannot be a page here: the root
+    (the store's redirect), the service's own routes, or a path without the page's parameter."""
     path = urlsplit(url).path
-    return path if path not in ("", "/") and must_hold in path else default
+    own = path in ("", "/") or path.startswith(SERVICE_PREFIXES)
+    return path if not own and must_hold in path else default
 
 
 def announce(settings: Settings) -> None:

@@ -6,8 +6,12 @@ UPDATE_SCREENSHOTS=1 also refreshes the README's pictures (docs/screenshots/).""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,16 +25,31 @@ if TYPE_CHECKING:
 WEBHOOK_SECONDS = 15_000  # ms the pages may take to show what a webhook changed
 
 
+@dataclass
+class Store:
+    base: str
+    log_path: Path
+
+    def confirmation_link(self, order_id: str) -> str | None:
+        """The link in the order's confirmation e-mail, once the log e-mail sender has written it."""
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and order_id in line:
+                found = re.search(r"Your order: (\S+)", json.loads(line).get("email_text", ""))
+                if found:
+                    return found.group(1)
+        return None
+
+
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One service for the module's journeys (their users differ): a fresh SQLite file, a free port
-    and the matching APP_URL, nothing else, as `make run` with PORT set."""
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One service for the module's journeys (their users differ), as `make run` with PORT and
+    APP_URL set (a fresh SQLite file; e-mails in the log, here as JSON lines to read them back)."""
     tmp = tmp_path_factory.mktemp("store")
     port = free_port()
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'app.db'}", "PORT": str(port)}
-    env["APP_URL"] = f"http://127.0.0.1:{port}"
-    with service_process(env, port=port, log_path=tmp / "service.log") as url:
-        yield url
+    env.update(APP_URL=f"http://127.0.0.1:{port}", LOG_LEVEL="INFO", LOG_FORMAT="json")
+    with service_process(env, port=port, log_path=tmp / "service.log") as base:
+        yield Store(base, tmp / "service.log")
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +84,12 @@ def pay_on_stripes_page(page: Page, amount: str) -> None:
     page.wait_for_url(re.compile(r"/checkout/success\?session_id=cs_"))
 
 
-def test_a_buyer_pays_an_admin_captures_and_the_buyer_sees_the_order_captured(base: str, browser: Browser) -> None:
+def test_a_buyer_pays_an_admin_captures_and_the_confirmation_links_to_the_captured_order(
+    store: Store, browser: Browser
+) -> None:
     from playwright.sync_api import expect
 
+    base = store.base
     buyer = new_page(browser)
     buyer.goto(f"{base}/sandbox")
     sign_in(buyer, "user_buyer", "buyer@example.com")
@@ -83,6 +105,7 @@ def test_a_buyer_pays_an_admin_captures_and_the_buyer_sees_the_order_captured(ba
     expect(order).to_contain_text("held on your card")
     order_id = order.locator("h2 a").inner_text()
     assert order_id.startswith("ord_")
+    expect(order.locator("h2 a")).to_have_attribute("href", f"/orders/{order_id}")
     screenshot(buyer, "success")
 
     admin = new_page(browser)
@@ -96,15 +119,22 @@ def test_a_buyer_pays_an_admin_captures_and_the_buyer_sees_the_order_captured(ba
     expect(admin.locator("#message")).to_have_text(f"Order {order_id} is now captured.")
     expect(admin.locator("tr", has_text=order_id)).to_have_count(0)
 
-    order.locator("h2 a").click()
-    buyer.wait_for_url(f"{base}/orders/{order_id}")
+    # The one confirmation e-mail links to ORDER_URL ({APP_URL}/orders/{order_id}), which the store serves.
+    deadline = time.monotonic() + WEBHOOK_SECONDS / 1000
+    while (link := store.confirmation_link(order_id)) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert link == f"{base}/orders/{order_id}"
+    buyer.goto(link)
     expect(buyer.locator("section.order .status")).to_have_text("captured")
     expect(buyer.locator("section.order")).to_contain_text("Captured")
 
 
-def test_a_subscriber_cancels_in_the_portal_and_loses_access_when_the_period_ends(base: str, browser: Browser) -> None:
+def test_a_subscriber_cancels_in_the_portal_and_loses_access_when_the_period_ends(
+    store: Store, browser: Browser
+) -> None:
     from playwright.sync_api import expect
 
+    base = store.base
     page = new_page(browser)
     page.goto(f"{base}/sandbox")
     sign_in(page, "user_subscriber", "subscriber@example.com")

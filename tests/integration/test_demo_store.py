@@ -83,16 +83,33 @@ def test_the_store_talks_only_to_the_public_api_and_the_sandbox() -> None:
     assert outside == []
 
 
-def test_sandbox_mode_serves_the_success_page_at_the_configured_success_url(tmp_path: Path) -> None:
-    settings = load_settings(
-        {
-            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}",
-            "CHECKOUT_SUCCESS_URL": "http://localhost:8000/thanks?session_id={CHECKOUT_SESSION_ID}",
-        },
-        env_file=None,
+def sandbox_mode(tmp_path: Path, **env: str) -> TestClient[Litestar]:
+    settings = load_settings({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", **env}, env_file=None)
+    return TestClient(create_app(settings, sweep_effects=False))
+
+
+def test_sandbox_mode_serves_the_pages_at_the_configured_success_and_order_urls(tmp_path: Path) -> None:
+    configured = sandbox_mode(
+        tmp_path,
+        CHECKOUT_SUCCESS_URL="http://localhost:8000/thanks?session_id={CHECKOUT_SESSION_ID}",
+        ORDER_URL="http://localhost:8000/account/orders/{order_id}?tab=items",
     )
-    with TestClient(create_app(settings, sweep_effects=False)) as service:
+    with configured as service:
         assert "Thank you" in service.get("/thanks?session_id=cs_test_1").text
+        order = service.get("/account/orders/ord_1").text
+        assert "Your order" in order and 'data-order-id="ord_1"' in order
+        assert 'data-order-url="/account/orders/{order_id}"' in order
         assert service.get("/checkout/success").status_code == 404
-        assert "Your order" in service.get("/orders/ord_1").text
+        assert service.get("/orders/ord_1").status_code == 404
         assert "Pricing" in service.get("/sandbox").text
+
+
+@pytest.mark.parametrize(
+    "order_url", ["http://localhost:8000/api/orders/{order_id}", "http://localhost:8000/sandbox/orders/{order_id}"]
+)
+def test_an_order_url_the_store_cannot_serve_leaves_the_order_page_at_the_default_path(
+    tmp_path: Path, order_url: str
+) -> None:
+    with sandbox_mode(tmp_path, ORDER_URL=order_url) as service:
+        assert "Your order" in service.get("/orders/ord_1").text
+        assert service.get("/api/orders/ord_1").headers["content-type"].startswith("application/problem+json")
