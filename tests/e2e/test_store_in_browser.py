@@ -84,7 +84,24 @@ def pay_on_stripes_page(page: Page, amount: str) -> None:
     page.wait_for_url(re.compile(r"/checkout/success\?session_id=cs_"))
 
 
-def test_a_buyer_pays_an_admin_captures_and_the_confirmation_links_to_the_captured_order(
+def buy(page: Page, product: str, amount: str, quantity: int = 1) -> str:
+    """Buy from the pricing page and pay; the success page waits for the webhook. The order's id."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Pricing", exact=True).click()
+    card = page.locator("article", has=page.get_by_role("heading", name=product))
+    card.get_by_label("Qty").fill(str(quantity))
+    card.get_by_role("button", name="Buy").click()
+    pay_on_stripes_page(page, amount)
+    order = page.locator("#order section.order")
+    expect(order.locator(".status")).to_have_text("authorized")
+    expect(order).to_contain_text("held on your card")
+    order_id = order.locator("h2 a").inner_text()
+    expect(order.locator("h2 a")).to_have_attribute("href", f"/orders/{order_id}")
+    return order_id
+
+
+def test_a_buyer_pays_an_admin_reviews_and_the_confirmation_links_to_the_captured_order(
     store: Store, browser: Browser
 ) -> None:
     from playwright.sync_api import expect
@@ -93,40 +110,43 @@ def test_a_buyer_pays_an_admin_captures_and_the_confirmation_links_to_the_captur
     buyer = new_page(browser)
     buyer.goto(f"{base}/sandbox")
     sign_in(buyer, "user_buyer", "buyer@example.com")
-    starter = buyer.locator("article", has=buyer.get_by_role("heading", name="Starter template"))
-    expect(starter).to_contain_text("$49.00")
+    expect(buyer.locator("article", has_text="Starter template")).to_contain_text("$49.00")
     expect(buyer.locator("#featured-coupon")).to_contain_text("Launch 20% off")
     screenshot(buyer, "store")
-
-    starter.get_by_role("button", name="Buy").click()
-    pay_on_stripes_page(buyer, "$49.00")
-    order = buyer.locator("#order section.order")
-    expect(order.locator(".status")).to_have_text("authorized")  # the page waited for the webhook
-    expect(order).to_contain_text("held on your card")
-    order_id = order.locator("h2 a").inner_text()
-    assert order_id.startswith("ord_")
-    expect(order.locator("h2 a")).to_have_attribute("href", f"/orders/{order_id}")
+    icons = buy(buyer, "Icon pack", "¥3,000", quantity=2)
+    starter = buy(buyer, "Starter template", "$49.00")
     screenshot(buyer, "success")
 
     admin = new_page(browser)
     admin.goto(f"{base}/sandbox/admin")
     admin.get_by_role("button", name="Sign in as demo admin").click()
-    row = admin.locator("tr", has_text=order_id)
-    expect(row).to_contain_text("$49.00")
+    row = admin.locator("tr", has_text=starter)
     expect(row).to_contain_text("Starter template \N{MULTIPLICATION SIGN} 1")
+    expect(row).to_contain_text("$49.00")
+    expect(admin.locator("tr", has_text=icons)).to_contain_text("¥3,000")
     screenshot(admin, "admin-queue")
+
     row.get_by_role("button", name="Capture").click()
-    expect(admin.locator("#message")).to_have_text(f"Order {order_id} is now captured.")
-    expect(admin.locator("tr", has_text=order_id)).to_have_count(0)
+    expect(admin.locator("#message")).to_have_text(f"Order {starter} is now captured.")
+    expect(admin.locator("tr", has_text=starter)).to_have_count(0)
+    icons_row = admin.locator("tr", has_text=icons)
+    icons_row.get_by_label("Reason").select_option("duplicate")
+    icons_row.get_by_role("button", name="Cancel").click()
+    expect(admin.locator("#message")).to_have_text(f"Order {icons} is now canceled.")
+    admin.get_by_label("Status").select_option("canceled")
+    expect(admin.locator("tr", has_text=icons)).to_contain_text("duplicate")
 
     # The one confirmation e-mail links to ORDER_URL ({APP_URL}/orders/{order_id}), which the store serves.
     deadline = time.monotonic() + WEBHOOK_SECONDS / 1000
-    while (link := store.confirmation_link(order_id)) is None and time.monotonic() < deadline:
+    while (link := store.confirmation_link(starter)) is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert link == f"{base}/orders/{order_id}"
+    assert link == f"{base}/orders/{starter}"
     buyer.goto(link)
     expect(buyer.locator("section.order .status")).to_have_text("captured")
     expect(buyer.locator("section.order")).to_contain_text("Captured")
+    buyer.goto(f"{base}/orders/{icons}")
+    expect(buyer.locator("section.order")).to_contain_text("nothing was charged")
+    assert store.confirmation_link(icons) is None
 
 
 def test_a_subscriber_cancels_in_the_portal_and_loses_access_when_the_period_ends(
