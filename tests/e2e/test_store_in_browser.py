@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.browser import VIEWPORT, chromium, reload_until, screenshot
+from tests.support.browser import VIEWPORT, chromium, reload_until, require_chromium, screenshot
 from tests.support.service import free_port, service_process
+
+require_chromium()
+pytestmark = pytest.mark.xdist_group("browser")  # one service and one browser for both journeys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

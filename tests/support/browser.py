@@ -36,13 +36,18 @@ VIEWPORT: ViewportSize = {"width": 1200, "height": 800}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-@contextmanager
-def chromium() -> Iterator[Browser]:
+def require_chromium() -> None:
+    """At a browser test module's top: skip the whole module, in one line, when there is no browser."""
     if not CHROMIUM.exists():
         message = f"no browser at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} and REQUIRE_SERVICES=1")
-        pytest.skip(message)
+            pytest.fail(f"{message} and REQUIRE_SERVICES=1", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
