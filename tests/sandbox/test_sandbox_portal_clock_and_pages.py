@@ -148,6 +148,7 @@ def test_moving_the_clock_by_no_sensible_amount_is_refused(sb: Sandbox, base_url
 def test_the_checkout_page_shows_amounts_as_stripe_does(client: stripe.StripeClient) -> None:
     price = client.v1.prices.list({"lookup_keys": ["starter_template"]}).data[0].id
     session = client.v1.checkout.sessions.create({"mode": "payment", "line_items": [{"price": price, "quantity": 2}]})
+    assert session.url is not None
     page = httpx.get(session.url).text
     assert "Starter template &times; 2" in page and "$98.00" in page
     assert "USD" not in page
