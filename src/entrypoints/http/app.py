@@ -44,22 +44,24 @@ EFFECT_SWEEP_SECONDS = 30.0
 
 
 def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = True) -> Litestar:
-    sandbox = None
+    sandbox = store = None
     if settings.sandbox_mode:
-        from entrypoints.sandbox_mode import enable_sandbox, front_end_stand_ins
+        from entrypoints.sandbox_mode import announce, demo_store, enable_sandbox
 
         settings, sandbox = enable_sandbox(settings)
+        store = demo_store(settings)
     container = make_async_container(
         *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
     )
     handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
-    if sandbox is not None:
-        handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
+    if sandbox is not None and store is not None:
+        handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if sandbox is not None:
             await sandbox.start()
+            announce(settings)
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
         try:
             yield
@@ -81,6 +83,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        template_config=store.template_config if store is not None else None,
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
