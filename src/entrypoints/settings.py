@@ -3,6 +3,7 @@ that name the variable. No import-time globals; no default for a secret."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -69,6 +70,31 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def sandbox_mode(self) -> bool:
         """No Stripe key: the embedded Stripe sandbox serves instead."""
         return self.stripe.secret_key is None
+
+
+def refuse_unsafe_serving(settings: Settings) -> None:
+    """What `billing serve` must not start with (contract §2); raises SettingsError.
+
+    Only serving is refused: other commands (migrations, replays, a future webhook set-up that
+    creates the secret) may run with a key and no webhook secret yet."""
+    if settings.stripe.secret_key is not None and not settings.stripe.webhook_secrets:
+        raise SettingsError(
+            "STRIPE_WEBHOOK_SECRET: required with a real STRIPE_SECRET_KEY, or every webhook is refused"
+        )
+    if settings.sandbox_mode and not _is_loopback(settings.host):
+        raise SettingsError(
+            f"HOST: sandbox mode (no STRIPE_SECRET_KEY) listens on a loopback address only, not {settings.host!r}: "
+            "the sandbox signs sign-in tokens the service trusts, admin tokens included"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # any other name may resolve beyond the machine
+        return False
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:

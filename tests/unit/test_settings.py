@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError, load_settings, refuse_unsafe_serving
 
 SECRET = "s3cr3t-VALUE-never-shown"
 
@@ -227,3 +227,39 @@ def test_the_settings_repr_hides_every_secret() -> None:
     assert "pk_live_visible" in shown  # not a secret, and proof the repr shows the tree
     assert settings.stripe.secret_key == f"sk_live_{SECRET}1"  # the value itself is still usable
     assert str(settings.smtp_url) == f"smtps://mailer:{SECRET}5@mail.example.com:465"
+
+
+SERVABLE: list[dict[str, str]] = [
+    {},
+    {"HOST": "::1"},
+    {"HOST": "127.0.0.2"},
+    {"HOST": "localhost"},
+    {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "HOST": "0.0.0.0"},
+]
+
+
+@pytest.mark.parametrize("env", SERVABLE, ids=[str(e) for e in SERVABLE])
+def test_sandbox_mode_on_loopback_and_a_real_key_with_its_webhook_secret_may_serve(env: dict[str, str]) -> None:
+    refuse_unsafe_serving(settings_from(env))
+
+
+UNSERVABLE: list[tuple[dict[str, str], str]] = [
+    ({"STRIPE_SECRET_KEY": f"sk_live_{SECRET}"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"STRIPE_SECRET_KEY": f"rk_test_{SECRET}", "HOST": "0.0.0.0"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"HOST": "0.0.0.0"}, "HOST"),
+    ({"HOST": "::"}, "HOST"),
+    ({"HOST": "10.0.0.5"}, "HOST"),
+    ({"HOST": "billing.internal"}, "HOST"),
+]
+
+
+@pytest.mark.parametrize(("env", "variable"), UNSERVABLE, ids=[str(e) for e, _ in UNSERVABLE])
+def test_serving_is_refused_in_one_line_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    settings = settings_from(env)  # loading alone is fine: other commands may run with it
+
+    with pytest.raises(SettingsError) as caught:
+        refuse_unsafe_serving(settings)
+
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert "\n" not in str(caught.value)
+    assert SECRET not in str(caught.value)
