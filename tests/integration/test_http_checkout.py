@@ -235,6 +235,15 @@ async def test_a_bad_body_is_400_problem_json_with_errors(stack: Stack, request_
     assert stack.calls("POST", "/v1/checkout/sessions") == []
 
 
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\n\n"])
+async def test_a_price_id_with_trailing_whitespace_is_400_and_never_reaches_stripe(stack: Stack, suffix: str) -> None:
+    response = await stack.checkout("user_newline", stack.price_id("starter_template") + suffix)
+
+    body = assert_problem(response, 400)
+    assert [error["key"] for error in body["errors"]] == ["price_id"]
+    assert stack.calls_under("/v1/") == []
+
+
 async def test_a_quantity_error_names_the_field(stack: Stack) -> None:
     response = await stack.client.post(
         CHECKOUT, json={"price_id": stack.price_id("starter_template"), "quantity": 100}, headers=stack.auth("user_q")

@@ -12,8 +12,15 @@ from domain.order import Order
 from domain.subscription import Subscription
 
 
+def whole(pattern: str) -> str:
+    r"""A pattern that must match the whole value. msgspec searches with Python's `re`, where `$` also
+    matches before a final newline ("price_1\n" passed); OpenAPI readers use ECMA-262, which has no
+    `\Z`. `$(?!\n)` ends the string in both."""
+    return rf"^(?:{pattern})$(?!\n)"
+
+
 class CheckoutRequest(msgspec.Struct, forbid_unknown_fields=True):
-    price_id: Annotated[str, msgspec.Meta(pattern=r"^price_[A-Za-z0-9_]+$", max_length=255)]
+    price_id: Annotated[str, msgspec.Meta(pattern=whole("price_[A-Za-z0-9_]+"), max_length=255)]
     quantity: Annotated[int, msgspec.Meta(ge=1, le=99)] = 1
 
 
