@@ -17,6 +17,7 @@ from entrypoints.http.schemas import (
     CheckoutRequest,
     CheckoutResponse,
     CheckoutStatusOut,
+    IdempotencyKey,
     OrderOut,
     SubscriptionOut,
 )
@@ -38,6 +39,7 @@ class CheckoutController(Controller):
         request: Request[Any, Any, Any],
         user: NamedDependency[Identity],
         start_checkout: FromDishka[StartCheckout],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[CheckoutResponse] | Redirect:
         body = await decode_body(request, CheckoutRequest)
         started = await start_checkout.execute(
@@ -45,7 +47,7 @@ class CheckoutController(Controller):
                 user_id=user.user_id,
                 price_id=body.price_id,
                 quantity=body.quantity,
-                idempotency_key=request.headers.get("idempotency-key"),
+                idempotency_key=idempotency_key,
             )
         )
         if is_form(request) and started.url:

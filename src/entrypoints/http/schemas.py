@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import HeaderParameter
 
 from domain.order import Order
 from domain.subscription import Subscription
@@ -17,6 +18,21 @@ def whole(pattern: str) -> str:
     matches before a final newline ("price_1\n" passed); OpenAPI readers use ECMA-262, which has no
     `\Z`. `$(?!\n)` ends the string in both."""
     return rf"^(?:{pattern})$(?!\n)"
+
+
+# A client's key for safe retries. Stripe takes keys of up to 255 characters, and the service's own
+# key adds its prefix and the user id (tokens.USER_ID_MAX_LENGTH) to it.
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        pattern=whole("[!-~]+"),
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="Retrying with the same key returns the first result instead of starting another "
+        f"checkout (1-{IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters; a UUID is a good key).",
+    ),
+]
 
 
 class CheckoutRequest(msgspec.Struct, forbid_unknown_fields=True):
