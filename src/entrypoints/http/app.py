@@ -22,6 +22,7 @@ from entrypoints.http.catalog import CatalogController
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
+from entrypoints.http.limits import BODY_MAX_BYTES
 from entrypoints.http.me import MeController
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
@@ -52,7 +53,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     container = make_async_container(
         *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
     )
-    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
+    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS, request_max_body_size=BODY_MAX_BYTES)]
     if sandbox is not None:
         handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
 
