@@ -82,9 +82,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if not args.no_migrate:
         _migrate(settings, argparse.Namespace(down=None))
+    from entrypoints.http.bounded_protocol import BoundedHttpToolsProtocol
+
     uvicorn.run(
         "entrypoints.http.asgi:app_from_env",
         factory=True,
+        http=BoundedHttpToolsProtocol,
         host=settings.host,
         port=settings.port,
         workers=args.workers,
