@@ -24,6 +24,7 @@ from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
 from entrypoints.http.limits import BODY_MAX_BYTES
 from entrypoints.http.me import MeController
+from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.webhooks import StripeWebhookController
@@ -74,12 +75,14 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         exception_handlers=exception_handlers(),
+        plugins=[StrictStructSchemaPlugin()],
         before_send=[add_rate_limit_headers],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Stripe billing service",
             version="0.1.0",
             path="/schema",
+            components=COMPONENTS,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,

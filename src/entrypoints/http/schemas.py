@@ -4,10 +4,10 @@ commands and back; the domain never sees a request."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, PathParameter
 
 from domain.order import Order
 from domain.subscription import Subscription
@@ -32,6 +32,13 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the first result instead of starting another "
         f"checkout (1-{IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters; a UUID is a good key).",
     ),
+]
+
+
+# Ids in paths: checked before they reach the database or Stripe (a NUL or 10 KB of them would).
+OrderId = Annotated[str, PathParameter(pattern=whole("ord_[A-Za-z0-9_]+"), max_length=64, description="An order id.")]
+SessionId = Annotated[
+    str, PathParameter(pattern=whole("cs_[A-Za-z0-9_]+"), max_length=255, description="A Checkout Session id.")
 ]
 
 
@@ -158,3 +165,36 @@ class HealthOut(msgspec.Struct, omit_defaults=True):
 
 class WebhookOut(msgspec.Struct):
     received: bool
+
+
+class ProblemErrorOut(msgspec.Struct):
+    message: str
+    key: str | None = None
+    source: str | None = None
+
+
+class ProblemOut(msgspec.Struct):
+    """RFC 9457 problem details (contract §4); `errors` on validation failures."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemErrorOut] | None = None
+
+
+class StripeEventData(msgspec.Struct):
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any] | None = None
+
+
+class StripeEventIn(msgspec.Struct):
+    """Stripe's Event object, as Stripe signs and sends it (verified over the raw body)."""
+
+    id: str
+    object: Literal["event"]
+    type: str
+    created: int
+    data: StripeEventData
+    api_version: str | None = None
+    livemode: bool = False
