@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from application.ports.rate_limiter import RateLimit
 from entrypoints.settings import Settings, SettingsError, load_settings, refuse_unsafe_serving
 
 SECRET = "s3cr3t-VALUE-never-shown"
@@ -40,7 +41,7 @@ DEFAULTS: list[tuple[str, Any]] = [
     ("clerk.secret_key", None),
     ("smtp_url", None),
     ("email_from", "Billing <billing@localhost>"),
-    ("rate_limit_checkout", "5/10 seconds"),
+    ("rate_limit_checkout", RateLimit(5, 10)),
     ("display_locale", "en_US"),
     ("log_level", "INFO"),
     ("log_format", "console"),
@@ -102,7 +103,11 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("DATABASE_URL", "postgresql://app:pw@db:5432/billing", "database_url", "postgresql+asyncpg://app:pw@db:5432/billing"),
     ("DATABASE_URL", "postgres://app@db/billing", "database_url", "postgresql+asyncpg://app@db/billing"),
     ("DATABASE_URL", "sqlite:///./data/x.db", "database_url", "sqlite+aiosqlite:///./data/x.db"),
-    ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", "100 per minute"),
+    ("RATE_LIMIT_CHECKOUT", "5/10 seconds", "rate_limit_checkout", RateLimit(5, 10)),
+    ("RATE_LIMIT_CHECKOUT", "5/second", "rate_limit_checkout", RateLimit(5, 1)),
+    ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", RateLimit(100, 60)),
+    ("RATE_LIMIT_CHECKOUT", "2/3 minutes", "rate_limit_checkout", RateLimit(2, 180)),
+    ("RATE_LIMIT_CHECKOUT", " 1/hour ", "rate_limit_checkout", RateLimit(1, 3600)),
     ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
     ("ORDER_URL", "https://app.example.com/account/orders/{order_id}?tab=items", "order_url",
      "https://app.example.com/account/orders/{order_id}?tab=items"),
@@ -153,6 +158,10 @@ INVALID: list[tuple[str, str]] = [
     ("SMTP_URL", f"smtp://user:{SECRET}@[fe80::zz]:25"),
     ("EMAIL_FROM", "billing"),
     ("RATE_LIMIT_CHECKOUT", "lots"),
+    ("RATE_LIMIT_CHECKOUT", "5/10 fortnights"),
+    ("RATE_LIMIT_CHECKOUT", "5"),
+    ("RATE_LIMIT_CHECKOUT", "1/second; 5/minute"),
+    ("RATE_LIMIT_CHECKOUT", "0/second"),
     ("DISPLAY_LOCALE", "xx_NOWHERE"),
     ("LOG_LEVEL", "LOUD"),
     ("LOG_FORMAT", "xml"),
@@ -263,3 +272,17 @@ def test_serving_is_refused_in_one_line_naming_the_variable(env: dict[str, str],
     assert str(caught.value).startswith(f"{variable}: ")
     assert "\n" not in str(caught.value)
     assert SECRET not in str(caught.value)
+
+
+def test_settings_built_without_the_environment_have_the_same_defaults() -> None:
+    """Each default is written once, on its field: the loader adds nothing of its own."""
+    assert Settings() == settings_from({})
+    assert Settings(port=9001).order_url == "http://localhost:9001/orders/{order_id}"
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    from entrypoints.settings import _VARIABLES
+
+    documented = Path(__file__).resolve().parents[2].joinpath(".env.example").read_text()
+    missing = [name for name in _VARIABLES if f"{name}=" not in documented]
+    assert missing == []

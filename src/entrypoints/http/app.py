@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
@@ -88,7 +87,6 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
-    app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
     setup_dishka(container, app)
     return app
