@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
 import pytest
@@ -163,7 +164,7 @@ async def test_an_azp_list_is_401_when_authorized_parties_are_configured(make_st
     ids=["long sub", "NUL in email", "role list"],
 )
 async def test_a_token_with_a_malformed_claim_is_401_and_reaches_no_storage(
-    stack: Stack, claims: dict[str, object]
+    stack: Stack, claims: dict[str, Any]
 ) -> None:
     token = stack.minter.token("user_malformed", **claims)
 
