@@ -7,6 +7,7 @@ import httpx
 import stripe
 
 from sandbox import Sandbox
+from sandbox.pages.common import money
 from tests.sandbox.billing_support import Subscribed, advance_to, period_end, subscribe
 
 
@@ -87,13 +88,13 @@ def test_the_hosted_invoice_page_takes_a_payment_with_a_test_card(
     assert invoice.hosted_invoice_url is not None
     page = httpx.get(invoice.hosted_invoice_url).text
     form = re.search(r"<form method='post' action='([^']+/pay)'>", page)
-    assert form and "Pay 19.00 USD" in page and "Complete authentication" not in page
+    assert form and f"Pay {money(1900, 'usd')}" in page and "Complete authentication" not in page
     declined = httpx.post(f"{base_url}{form.group(1)}", json={"card": "declines"})
     assert (declined.status_code, declined.json()["error"]["code"]) == (402, "card_declined")
     paid = httpx.post(f"{base_url}{form.group(1)}", data={"card": "succeeds"})
     assert paid.status_code == 303
     assert client.v1.invoices.retrieve(invoice.id).status == "paid"
-    assert "Pay 19.00 USD" not in httpx.get(invoice.hosted_invoice_url).text
+    assert f"Pay {money(1900, 'usd')}" not in httpx.get(invoice.hosted_invoice_url).text
     assert client.v1.subscriptions.retrieve(subscribed.subscription).status == "active"
 
 
