@@ -17,7 +17,7 @@ from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import Conflict, StorageUnavailable
-from application.ports.repositories import Effect, UnitOfWork
+from application.ports.repositories import Effect, Recorded, UnitOfWork
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
@@ -125,6 +125,46 @@ async def test_an_explicit_rollback_discards_changes_made_before_it(uow: UnitOfW
     async with uow:
         assert await uow.customers.get("user_1") is None
         assert await uow.customers.get("user_2") == Customer("user_2")
+
+
+async def test_entering_a_unit_of_work_again_inside_its_transaction_is_refused(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1"))
+        with pytest.raises(RuntimeError, match="entered again"):
+            async with uow:
+                pass
+        await uow.customers.add_if_absent(Customer("user_2"))  # the outer transaction goes on, untouched
+        await uow.commit()
+
+    async with uow:  # and once it ended, the unit of work begins a new one
+        assert [await uow.customers.get(u) for u in ("user_1", "user_2")] == [Customer("user_1"), Customer("user_2")]
+
+
+async def test_effects_registered_in_a_transaction_are_collected_once_after_it_commits(uow: UnitOfWork) -> None:
+    first, second = Recorded(an_effect("confirm:ord_1"), known="the order"), Recorded(an_effect("confirm:ord_2"))
+    async with uow:
+        uow.register_effects([first])
+        assert uow.collect_effects() == []  # not committed yet
+        await uow.commit()
+    async with uow:
+        uow.register_effects([second])
+        await uow.commit()
+
+    assert uow.collect_effects() == [first, second]
+    assert uow.collect_effects() == []
+
+
+async def test_effects_registered_in_a_transaction_that_did_not_commit_are_forgotten(uow: UnitOfWork) -> None:
+    async with uow:
+        uow.register_effects([Recorded(an_effect("confirm:left"))])
+    async with uow:
+        uow.register_effects([Recorded(an_effect("confirm:rolled_back"))])
+        await uow.rollback()
+        await uow.commit()
+    with pytest.raises(RuntimeError):
+        uow.register_effects([Recorded(an_effect("confirm:outside"))])
+
+    assert uow.collect_effects() == []
 
 
 async def test_a_reachable_store_answers_ping(uow: UnitOfWork) -> None:

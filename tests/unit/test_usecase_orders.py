@@ -34,7 +34,7 @@ from application.orders.confirmation import (
     ConfirmationSettings,
     OrderEffects,
 )
-from application.outbox import LEASE_SECONDS, Outbox, Performer, Recorded
+from application.outbox import LEASE_SECONDS, Outbox, Performer
 from application.ports.repositories import Effect
 from application.ports.tokens import Identity
 from domain.errors import InvalidOrderTransition
@@ -69,15 +69,15 @@ class World:
     def cancel(self) -> CancelOrder:
         return CancelOrder(self.uow(), self.gateway, self.advance())
 
-    async def report(self, order_id: str, target: OrderStatus, **kwargs: str) -> tuple[Order, list[Recorded]]:
-        """What a webhook handler does: advance the order in a transaction, then perform its effects."""
+    async def report(self, order_id: str, target: OrderStatus, **kwargs: str) -> tuple[Order, int]:
+        """What a webhook handler does: advance the order in a transaction, then perform its effects.
+        Returns the order and how many effects this report performed."""
         async with self.uow() as uow:
             order = await uow.orders.get(order_id, for_update=True)
             assert order is not None
-            moved, recorded = await self.advance().apply(uow, order, target, **kwargs)
+            moved = await self.advance().apply(uow, order, target, **kwargs)
             await uow.commit()
-        await self.outbox().perform(recorded)
-        return moved, recorded
+        return moved, await self.outbox().perform(uow)
 
     async def order(self, order_id: str) -> Order:
         async with self.uow() as uow:
@@ -149,12 +149,12 @@ async def test_the_confirmation_lists_the_items_and_the_total_in_the_display_loc
 async def test_a_capture_reported_again_by_a_webhook_sends_no_second_email(world: World, authorized: Order) -> None:
     await world.capture().execute(authorized.id)
     world.clock.advance(seconds=2)
-    moved, recorded = await world.report(
+    moved, performed = await world.report(
         authorized.id, OrderStatus.CAPTURED, payment_intent_id=authorized.payment_intent_id or ""
     )
 
     assert moved == await world.order(authorized.id)
-    assert recorded == []  # the capture recorded the effects; a later report has none to perform…
+    assert performed == 0  # the capture recorded the effects; a later report has none to perform…
     assert len(world.email.sent) == 1  # …so nothing is sent again
     assert world.gateway.calls["set_checkout_session_metadata"] == 1
 
@@ -298,8 +298,8 @@ async def test_an_expired_order_cannot_be_captured_by_a_late_report(world: World
 
 
 async def test_advancing_to_a_status_other_than_captured_records_no_effect(world: World, pending: Order) -> None:
-    _, recorded = await world.report(pending.id, OrderStatus.AUTHORIZED, payment_intent_id="pi_1")
-    assert recorded == []
+    _, performed = await world.report(pending.id, OrderStatus.AUTHORIZED, payment_intent_id="pi_1")
+    assert performed == 0
     assert world.store.effects == {}
 
 
@@ -316,12 +316,13 @@ class CountingPerformer:
         self.known.append(known)
 
 
-async def _record(world: World, outbox: Outbox, subject: str = "ord_1", known: object = None) -> Recorded | None:
-    async with world.uow() as uow:
-        recorded = await outbox.record(uow, subject, {"ping": {"order_id": subject}}, known=known)
+async def _record(world: World, outbox: Outbox, subject: str = "ord_1", known: object = None) -> InMemoryUnitOfWork:
+    """One report's transaction recording one effect; returns its unit of work, committed."""
+    uow = world.uow()
+    async with uow:
+        await outbox.record(uow, subject, {"ping": {"order_id": subject}}, known=known)
         await uow.commit()
-    assert len(recorded) <= 1
-    return recorded[0] if recorded else None
+    return uow
 
 
 async def test_an_effect_recorded_twice_is_performed_once_by_the_transaction_that_inserted_it(world: World) -> None:
@@ -330,35 +331,43 @@ async def test_an_effect_recorded_twice_is_performed_once_by_the_transaction_tha
     first = await _record(world, outbox, known="what the first transaction held")
     second = await _record(world, outbox)
 
-    assert first is not None and first.key == "ping:ord_1"
-    assert second is None  # recorded already: the second report has nothing to perform
-    assert await outbox.perform([first]) == 1
-    assert await outbox.run([first.key]) == 0
+    assert await outbox.perform(second) == 0  # recorded already: the second report has nothing to perform
+    assert await outbox.perform(first) == 1
+    assert await outbox.perform(first) == 0  # collected once
+    assert await outbox.run(["ping:ord_1"]) == 0
     assert await outbox.run_pending() == 0
     assert performer.payloads == [{"order_id": "ord_1"}]
     assert performer.known == ["what the first transaction held"]
-    assert (world.store.effects[first.key].done_at, world.store.effects[first.key].attempts) == (world.clock.now(), 1)
+    assert (world.store.effects["ping:ord_1"].done_at, world.store.effects["ping:ord_1"].attempts) == (
+        world.clock.now(),
+        1,
+    )
 
 
-async def test_of_several_effects_recorded_at_once_only_those_inserted_are_returned(world: World) -> None:
+async def test_of_several_effects_recorded_at_once_only_those_inserted_are_performed_by_the_recorder(
+    world: World,
+) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer, "pong": performer})
     first = await _record(world, outbox)
-    async with world.uow() as uow:
-        recorded = await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {"n": "2"}}, known=7)
+    uow = world.uow()
+    async with uow:
+        await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {"n": "2"}}, known=7)
         await uow.commit()
 
-    assert first is not None
-    assert [(r.key, r.effect.payload, r.known) for r in recorded] == [("pong:ord_1", {"n": "2"}, 7)]
-    assert await outbox.perform([first, *recorded]) == 2
-    assert performer.payloads == [{"order_id": "ord_1"}, {"n": "2"}]
+    assert await outbox.perform(uow) == 1
+    assert (performer.payloads, performer.known) == ([{"n": "2"}], [7])
+    assert await outbox.perform(first) == 1
+    assert performer.payloads == [{"n": "2"}, {"order_id": "ord_1"}]
 
 
 async def test_an_effect_recorded_without_commit_does_not_exist(world: World) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
-    async with world.uow() as uow:
+    uow = world.uow()
+    async with uow:
         await outbox.record(uow, "ord_1", {"ping": {}})
+    assert await outbox.perform(uow) == 0
     assert await outbox.run_pending() == 0
     assert performer.payloads == []
 
@@ -385,12 +394,10 @@ async def test_a_failed_email_stays_pending_and_run_pending_sends_it_once_later(
 
 async def test_an_effect_of_an_unknown_kind_stays_pending(world: World) -> None:
     outbox = world.outbox({})
-    recorded = await _record(world, outbox)
-    assert recorded is not None
-    assert await outbox.perform([recorded]) == 0
-    assert world.store.effects[recorded.key].done_at is None
-    assert "KeyError" in (world.store.effects[recorded.key].last_error or "")
-    assert [e.key for e in await _pending(world)] == [recorded.key]
+    assert await outbox.perform(await _record(world, outbox)) == 0
+    assert world.store.effects["ping:ord_1"].done_at is None
+    assert "KeyError" in (world.store.effects["ping:ord_1"].last_error or "")
+    assert [e.key for e in await _pending(world)] == ["ping:ord_1"]
 
 
 async def _pending(world: World) -> list[Effect]:
@@ -403,10 +410,9 @@ async def test_an_effect_whose_recording_worker_died_is_run_by_the_sweeper_once_
 ) -> None:
     performer = CountingPerformer()
     outbox = world.outbox({"ping": performer})
-    recorded = await _record(world, outbox, known="lost with the worker")
-    assert recorded is not None  # …and the worker dies before performing it
+    await _record(world, outbox, known="lost with the worker")  # …and the worker dies before performing it
 
-    assert await outbox.run([recorded.key]) == 0
+    assert await outbox.run(["ping:ord_1"]) == 0
     world.clock.advance(seconds=LEASE_SECONDS - 1)
     assert await outbox.run_pending() == 0
     assert performer.payloads == []
@@ -416,7 +422,7 @@ async def test_an_effect_whose_recording_worker_died_is_run_by_the_sweeper_once_
     assert await outbox.run_pending() == 0
     assert performer.payloads == [{"order_id": "ord_1"}]
     assert performer.known == [None]  # the sweeper knows only the payload
-    assert world.store.effects[recorded.key].attempts == 2
+    assert world.store.effects["ping:ord_1"].attempts == 2
 
 
 async def test_a_claimed_effect_is_not_claimable_until_its_lease_expires(world: World) -> None:
@@ -474,11 +480,12 @@ async def test_an_unexpected_error_in_one_effect_still_marks_the_others_done(wor
         raise RuntimeError("not an ApplicationError")
 
     outbox = world.outbox({"ping": sent, "pong": broken})
-    async with world.uow() as uow:
-        recorded = await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {}})
+    uow = world.uow()
+    async with uow:
+        await outbox.record(uow, "ord_1", {"ping": {"order_id": "ord_1"}, "pong": {}})
         await uow.commit()
 
-    assert await outbox.perform(recorded) == 1
+    assert await outbox.perform(uow) == 1
     assert world.store.effects["ping:ord_1"].done_at == world.clock.now()
     assert "RuntimeError" in (world.store.effects["pong:ord_1"].last_error or "")
     world.clock.advance(seconds=LEASE_SECONDS + 1)

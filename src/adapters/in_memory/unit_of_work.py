@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 from application.errors import Conflict
-from application.ports.repositories import Effect
+from application.ports.repositories import Effect, Recorded
 from domain.customer import Customer
 from domain.order import Order, OrderStatus
 from domain.subscription import Subscription
@@ -193,9 +193,14 @@ class InMemoryUnitOfWork:
         self.store = store or InMemoryStore()
         self.commits = 0
         self._staged: InMemoryStore | None = None
+        self._registered: list[Recorded] = []
+        self._committed: list[Recorded] = []
 
     async def __aenter__(self) -> Self:
+        if self._staged is not None:
+            raise RuntimeError("unit of work entered again while its transaction is open")
         await self.store.lock.acquire()
+        self._registered = []
         staged = copy.copy(self.store)
         _copy_tables(self.store, staged)
         self._staged = staged
@@ -210,6 +215,7 @@ class InMemoryUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._staged = None
+        self._registered = []
         self.store.lock.release()
 
     async def commit(self) -> None:
@@ -217,10 +223,22 @@ class InMemoryUnitOfWork:
             raise RuntimeError("unit of work used outside `async with`")
         _copy_tables(self._staged, self.store)
         self.commits += 1
+        self._committed += self._registered
+        self._registered = []
 
     async def rollback(self) -> None:
+        self._registered = []
         if self._staged is not None:
             _copy_tables(self.store, self._staged)
+
+    def register_effects(self, recorded: Iterable[Recorded]) -> None:
+        if self._staged is None:
+            raise RuntimeError("effects registered outside a transaction")
+        self._registered.extend(recorded)
+
+    def collect_effects(self) -> list[Recorded]:
+        collected, self._committed = self._committed, []
+        return collected
 
     async def store_event(self, event: WebhookEvent) -> bool:
         if self._staged is not None:

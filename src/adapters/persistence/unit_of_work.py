@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Self
 
@@ -16,6 +17,7 @@ from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
 from adapters.persistence.transaction import Transaction
 from application.errors import Conflict, StorageUnavailable
 from application.ports.clock import Clock
+from application.ports.repositories import Recorded
 from domain.webhook_event import WebhookEvent
 
 
@@ -26,13 +28,18 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._clock = clock
         self._transaction: Transaction | None = None
+        self._registered: list[Recorded] = []  # by the open transaction
+        self._committed: list[Recorded] = []  # by transactions that committed, until collected
 
     async def __aenter__(self) -> Self:
         return self._begin()
 
     def _begin(self, *, single_statement: bool = False) -> Self:
+        if self._transaction is not None:
+            raise RuntimeError("unit of work entered again while its transaction is open")
         transaction = Transaction(self._engine, single_statement=single_statement)
         self._transaction = transaction
+        self._registered = []
         self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
         self.orders = SqlAlchemyOrderRepository(transaction)
         self.subscriptions = SqlAlchemySubscriptionRepository(transaction)
@@ -44,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         transaction, self._transaction = self._transaction, None
+        self._registered = []
         if transaction is None:
             return
         # Closing rolls back whatever was not committed. A failure to close is not reported: the
@@ -66,9 +74,21 @@ class SqlAlchemyUnitOfWork:
             await self.transaction.commit()
         except (SQLAlchemyError, OSError) as exc:
             raise StorageUnavailable("the database is unavailable") from exc
+        self._committed += self._registered
+        self._registered = []
 
     async def rollback(self) -> None:
+        self._registered = []
         await self.transaction.rollback()
+
+    def register_effects(self, recorded: Iterable[Recorded]) -> None:
+        if self._transaction is None:
+            raise RuntimeError("effects registered outside a transaction")
+        self._registered.extend(recorded)
+
+    def collect_effects(self) -> list[Recorded]:
+        collected, self._committed = self._committed, []
+        return collected
 
     async def store_event(self, event: WebhookEvent) -> bool:
         # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction (see Transaction).

@@ -31,7 +31,7 @@ class CancelOrder:
             )
             if intent.status != "canceled":
                 raise PaymentProviderRejected("The payment could not be canceled.")
-            order, _ = await self._advance.apply(
+            order = await self._advance.apply(
                 uow, order, OrderStatus.CANCELED, reason=reason or intent.cancellation_reason
             )
             await uow.commit()

@@ -7,7 +7,6 @@ from typing import Any
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.orders.advance_order import AdvanceOrder
 from application.orders.capture_order import CaptureOrder
-from application.outbox import Recorded
 from application.ports.events import VerifiedEvent
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
@@ -20,7 +19,6 @@ class Handled:
 
     ignored: bool = False
     reason: str = ""
-    effects: tuple[Recorded, ...] = ()  # recorded by the handler's transaction: performed after commit
 
 
 @dataclass

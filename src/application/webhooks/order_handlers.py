@@ -41,22 +41,22 @@ async def checkout_completed(ctx: WebhookContext, event: VerifiedEvent) -> Handl
         # did since (captured, canceled) arrives as its own `payment_intent.*` event: no read.
         return Handled()
     if ctx.auto_capture:
-        order, _ = await ctx.advance_order.apply(ctx.uow, order, OrderStatus.AUTHORIZED, payment_intent_id=intent_id)
-        _, effects = await ctx.capture_order.capture_within(ctx.uow, order)
-        return Handled(effects=tuple(effects))
+        order = await ctx.advance_order.apply(ctx.uow, order, OrderStatus.AUTHORIZED, payment_intent_id=intent_id)
+        await ctx.capture_order.capture_within(ctx.uow, order)
+        return Handled()
     # One read of the PaymentIntent tells whether it was captured (or canceled) before this event came.
     intent = await ctx.gateway.get_payment_intent(intent_id)
     target = INTENT_STATUS.get(intent.status) if intent else None
     if target is None:
         return Handled(ignored=True, reason="payment not authorized yet")
-    _, effects = await ctx.advance_order.apply(
+    await ctx.advance_order.apply(
         ctx.uow,
         order,
         target,
         payment_intent_id=intent_id,
         reason=intent.cancellation_reason if intent else None,
     )
-    return Handled(effects=tuple(effects))
+    return Handled()
 
 
 async def checkout_expired(ctx: WebhookContext, event: VerifiedEvent) -> Handled:
@@ -74,14 +74,14 @@ def _intent_handler(target: OrderStatus):  # type: ignore[no-untyped-def]
         order = await _order_of(ctx, metadata(intent).get("order_id"), None)
         if order is None:
             return Handled(ignored=True, reason="no order for this payment intent")
-        _, effects = await ctx.advance_order.apply(
+        await ctx.advance_order.apply(
             ctx.uow,
             order,
             target,
             payment_intent_id=intent.get("id"),
             reason=intent.get("cancellation_reason"),
         )
-        return Handled(effects=tuple(effects))
+        return Handled()
 
     return handle
 

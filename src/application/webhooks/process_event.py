@@ -39,8 +39,8 @@ class ProcessStripeEvent:
        waits there, then finds it processed and does nothing. The handler's changes and the mark
        commit together (an `ignored` outcome is saved over the mark); if the handler fails,
        everything rolls back and the event is marked `failed` (attempts, last error) → 500.
-    4. Effects the handler's transaction recorded (e-mails, Stripe metadata) are performed after
-       commit, by this worker only (see `application.outbox`).
+    4. Effects the handler's transaction recorded (e-mails, Stripe metadata), collected by the
+       unit of work, are performed after commit, by this worker only (see `application.outbox`).
     """
 
     def __init__(
@@ -97,7 +97,7 @@ class ProcessStripeEvent:
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
         if handled.ignored and handler is not None:
             log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})
-        await self._outbox.perform(handled.effects)
+        await self._outbox.perform(self._uow)
         return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
 
     async def _mark(self, event: VerifiedEvent, change: Callable[[WebhookEvent], WebhookEvent]) -> None:
