@@ -31,8 +31,9 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.models import WebhookEventRow
 from application.outbox import Outbox
 from application.ports.cache import Cache
-from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price, SubscriptionState
+from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import SubscriptionState
 from application.webhooks.process_event import ProcessStripeEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent

@@ -18,7 +18,7 @@ from application.catalog.get_catalog import GetCatalog
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.portal.open_portal import OpenPortal, PortalSettings
-from application.ports.payment_gateway import SubscriptionState
+from application.ports.stripe_objects import SubscriptionState
 from application.ports.tokens import Identity
 from application.subscriptions.sync_subscription import SyncResult, SyncSubscription
 from domain.subscription import Subscription, SubscriptionStatus

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.errors import Conflict, NotFound, PaymentProviderRejected
 from application.orders.advance_order import AdvanceOrder
 from application.outbox import Outbox
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
 from domain.order import Order, OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSettings:
+    automatic: bool  # ORDER_CAPTURE=auto: capture as soon as checkout completes, no review
 
 
 class CaptureOrder:
