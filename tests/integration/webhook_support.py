@@ -151,10 +151,10 @@ class Harness:
         body, header = signed(payload, secret, timestamp=timestamp)
         return await self.post_raw(body, header)
 
-    async def post_raw(self, body: bytes, signature: str | None) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
-        if signature is not None:
-            headers["Stripe-Signature"] = signature
+    async def post_raw(self, body: bytes, signature: str | bytes | None) -> httpx.Response:
+        headers = {b"Content-Type": b"application/json"}
+        if signature is not None:  # bytes: a header as sent, not necessarily ASCII
+            headers[b"Stripe-Signature"] = signature.encode() if isinstance(signature, str) else signature
         return await self.client.post(WEBHOOK_PATH, content=body, headers=headers)
 
     async def deliver_ok(self, payload: dict[str, Any]) -> None:

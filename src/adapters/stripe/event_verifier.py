@@ -62,6 +62,10 @@ class StripeEventVerifier:
             return bool(stripe.WebhookSignature.verify_header(payload, header, secret, self._tolerance))
         except stripe.SignatureVerificationError:
             return False
+        except (UnicodeDecodeError, TypeError):
+            # A body that is not UTF-8, or a header with a non-ASCII character: the SDK decodes the
+            # one and compares the other with `hmac.compare_digest`, which refuses both this way.
+            return False
 
 
 def read_object(obj: Any) -> StripeObject | UnreadableObject:

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from application.errors import ApplicationError, NotFound
+from application.errors import ApplicationError, InvalidWebhook, NotFound
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
@@ -55,7 +55,11 @@ class ProcessStripeEvent:
         self._handlers = handlers
 
     async def execute(self, payload: bytes, signature: str | None) -> Outcome:
-        event = self._verifier.verify(payload, signature)
+        try:
+            event = self._verifier.verify(payload, signature)
+        except InvalidWebhook as exc:
+            log.warning("webhook refused", extra={"reason": exc.detail})  # one line: anyone can post here
+            raise
         await self._uow.store_event(
             WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
         )
