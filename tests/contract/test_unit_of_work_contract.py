@@ -23,7 +23,7 @@ from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import EventStatus, WebhookEvent
-from tests.contract.conftest import UNITS_OF_WORK
+from tests.contract.conftest import LOCKING_PAIRS, UNITS_OF_WORK, Pair, wait_until_a_session_waits_for_a_lock
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -659,74 +659,82 @@ async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> N
 # --- PostgreSQL only: real concurrency -----------------------------------------------------------
 
 
-async def _wait_until_a_session_waits_for_a_lock(url: str) -> None:
-    """Bounded poll of pg_stat_activity: returns once another session of this database is blocked."""
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            for _ in range(200):
-                waiting = await conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-                if waiting:
-                    return
-                # pg_stat_activity is snapshotted once per transaction: end it so the next poll is fresh.
-                await conn.rollback()
-                await asyncio.sleep(0.025)
-        raise AssertionError("no session ever waited for the row lock")
-    finally:
-        await engine.dispose()
+@pytest.fixture(params=LOCKING_PAIRS)
+def pair(request: pytest.FixtureRequest) -> Pair:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 
-async def test_on_postgres_reading_a_customer_for_update_serialises_two_transactions(
-    migrated_postgres_url: str,
-) -> None:
-    url = migrated_postgres_url
-    engines = [create_engine(url), create_engine(url)]
-    first, second = (SqlAlchemyUnitOfWork(e, ManualClock()) for e in engines)
-    try:
+async def test_a_row_read_for_update_waits_for_the_transaction_holding_it_then_sees_its_commit(pair: Pair) -> None:
+    first, second = pair.first, pair.second
+    async with first:
+        await first.customers.add_if_absent(Customer("user_1"))
+        await first.commit()
+
+    seen_by_second: list[str | None] = []
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_then_link() -> None:
         async with first:
-            await first.customers.add_if_absent(Customer("user_1"))
+            customer = await first.customers.get("user_1", for_update=True)
+            assert customer is not None and customer.stripe_customer_id is None
+            locked.set()
+            await release.wait()  # keep the row locked while the second transaction asks for it
+            await first.customers.save(customer.with_stripe_customer("cus_first"))
             await first.commit()
 
-        seen_by_second: list[str | None] = []
-        locked, release = asyncio.Event(), asyncio.Event()
+    async def link_unless_linked() -> None:
+        async with second:
+            customer = await second.customers.get("user_1", for_update=True)
+            assert customer is not None
+            seen_by_second.append(customer.stripe_customer_id)
+            if customer.stripe_customer_id is None:
+                await second.customers.save(customer.with_stripe_customer("cus_second"))
+            await second.commit()
 
-        async def hold_then_link() -> None:
-            async with first:
-                customer = await first.customers.get("user_1", for_update=True)
-                assert customer is not None and customer.stripe_customer_id is None
-                locked.set()
-                await release.wait()  # keep the row locked while the second transaction asks for it
-                await first.customers.save(customer.with_stripe_customer("cus_first"))
-                await first.commit()
+    holder = asyncio.create_task(hold_then_link())
+    await asyncio.wait_for(locked.wait(), timeout=10)
+    contender = asyncio.create_task(link_unless_linked())
+    await pair.until_one_waits()
+    assert not contender.done()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
 
-        async def link_unless_linked() -> None:
-            async with second:
-                customer = await second.customers.get("user_1", for_update=True)
-                assert customer is not None
-                seen_by_second.append(customer.stripe_customer_id)
-                if customer.stripe_customer_id is None:
-                    await second.customers.save(customer.with_stripe_customer("cus_second"))
-                await second.commit()
+    assert seen_by_second == ["cus_first"]
+    async with first:
+        assert await first.customers.get("user_1") == Customer("user_1", stripe_customer_id="cus_first")
 
-        holder = asyncio.create_task(hold_then_link())
-        await asyncio.wait_for(locked.wait(), timeout=10)
-        contender = asyncio.create_task(link_unless_linked())
-        await _wait_until_a_session_waits_for_a_lock(url)
-        assert not contender.done()
-        release.set()
-        await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
 
-        assert seen_by_second == ["cus_first"]
+async def test_transactions_that_lock_different_rows_do_not_wait_for_each_other(pair: Pair) -> None:
+    first, second = pair.first, pair.second
+    async with first:
+        await first.orders.add(an_order("ord_1"))
+        await first.orders.add(an_order("ord_2"))
+        await first.commit()
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_ord_1() -> None:
         async with first:
-            assert await first.customers.get("user_1") == Customer("user_1", stripe_customer_id="cus_first")
+            assert await first.orders.get("ord_1", for_update=True) is not None
+            locked.set()
+            await release.wait()
+
+    async def change_ord_2() -> None:
+        async with second:
+            order = await second.orders.get("ord_2", for_update=True)
+            assert order is not None
+            await second.orders.save(replace(order, payment_intent_id="pi_2"))
+            await second.commit()
+
+    holder = asyncio.create_task(hold_ord_1())
+    await asyncio.wait_for(locked.wait(), timeout=10)
+    try:
+        await asyncio.wait_for(change_ord_2(), timeout=5)  # a row lock, not a lock on the whole store
     finally:
-        for engine in engines:
-            await engine.dispose()
+        release.set()
+        await asyncio.wait_for(holder, timeout=10)
+    async with second:
+        stored = await second.orders.get("ord_2")
+        assert stored is not None and stored.payment_intent_id == "pi_2"
 
 
 async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated_postgres_url: str) -> None:
@@ -790,7 +798,7 @@ async def test_on_postgres_a_concurrent_claim_of_an_event_waits_and_then_sees_th
             holder = asyncio.create_task(hold())
             await asyncio.wait_for(claimed.wait(), timeout=10)
             contender = asyncio.create_task(contend())
-            await _wait_until_a_session_waits_for_a_lock(url)
+            await wait_until_a_session_waits_for_a_lock(url)
             assert not contender.done()
             release.set()
             _, outcome = await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
@@ -856,8 +864,8 @@ async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_on
     try:
         assert await uow.store_event(an_event("evt_1")) is True
         async with uow:
-            first = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
-            second = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
+            first = (await uow.transaction.execute(text("SELECT txid_current()"))).one_or_none()
+            second = (await uow.transaction.execute(text("SELECT txid_current()"))).one_or_none()
         assert first == second
     finally:
         await engine.dispose()

@@ -139,17 +139,27 @@ class FakeAdapters(Provider):
 
 
 class FakeService:
-    """The container and its fakes. `get` returns a use case (or any provided object) of a new request."""
+    """The container and its fakes. `get` returns a use case (or any provided object) of a new
+    request; the fakes are at hand to arrange Stripe's side and read what was stored or sent."""
 
     def __init__(self, container: AsyncContainer, fakes: Fakes) -> None:
         self._container = container
         self._requests: list[AsyncContainer] = []
         self.fakes = fakes
+        self.gateway, self.store, self.clock = fakes.gateway, fakes.store, fakes.clock
+        self.email, self.directory, self.cache = fakes.email, fakes.directory, fakes.cache
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return self.fakes.uow()
 
     async def get(self, kind: type[T]) -> T:
+        return await self.request().get(kind)
+
+    def request(self) -> AsyncContainer:
+        """A new request's container, to take several objects of one request from it."""
         request = self._container()
         self._requests.append(request)
-        return await request.get(kind)
+        return request
 
     async def close(self) -> None:
         for request in reversed(self._requests):
