@@ -79,8 +79,8 @@ class CoreProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, engine: AsyncEngine, clock: Clock) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, clock)
+    def unit_of_work(self, engine: AsyncEngine, clock: Clock, settings: Settings) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock, fast_path=settings.database_fast_path)
 
     @provide(scope=Scope.APP)
     def money(self, settings: Settings) -> MoneyFormatter:

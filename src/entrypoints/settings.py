@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkout_cancel_url: str = ""
     portal_return_url: str = ""
     database_url: str = "sqlite+aiosqlite:///./var/app.db"
+    database_fast_path: bool = True
     redis_url: Secret | None = None
     stripe: StripeSettings = StripeSettings()
     order_capture: Literal["manual", "auto"] = "manual"
@@ -102,6 +103,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         checkout_cancel_url=get("CHECKOUT_CANCEL_URL", _http_url, f"{app_url}/#pricing"),
         portal_return_url=get("PORTAL_RETURN_URL", _http_url, f"{app_url}/"),
         database_url=get("DATABASE_URL", _database_url, "sqlite+aiosqlite:///./var/app.db"),
+        database_fast_path=get("DATABASE_FAST_PATH", _bool, True),
         redis_url=get("REDIS_URL", _redis_url, None),
         stripe=StripeSettings(
             secret_key=get("STRIPE_SECRET_KEY", _stripe_key, None),

@@ -17,6 +17,7 @@ from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.repositories import UnitOfWork
+from tests.support.databases import FAST_PATH
 
 UNITS_OF_WORK = ["memory_uow", "sqlite_uow", "postgres_uow"]
 # Stores whose transactions run concurrently and lock rows (SQLite runs one transaction at a time).
@@ -53,7 +54,7 @@ async def migrated_postgres_url(postgres_url: str) -> str:
 async def _sqlalchemy_uow(url: str) -> AsyncIterator[SqlAlchemyUnitOfWork]:
     engine = create_engine(url)
     try:
-        yield SqlAlchemyUnitOfWork(engine, ManualClock())
+        yield SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
     finally:
         await engine.dispose()
 
@@ -85,7 +86,7 @@ def memory_pair() -> Pair:
 async def postgres_pair(migrated_postgres_url: str) -> AsyncIterator[Pair]:
     engines = [create_engine(migrated_postgres_url), create_engine(migrated_postgres_url)]
     try:
-        first, second = (SqlAlchemyUnitOfWork(e, ManualClock()) for e in engines)
+        first, second = (SqlAlchemyUnitOfWork(e, ManualClock(), fast_path=FAST_PATH) for e in engines)
         yield Pair(first, second, lambda: wait_until_a_session_waits_for_a_lock(migrated_postgres_url))
     finally:
         for engine in engines:

@@ -24,6 +24,7 @@ from domain.order import Order, OrderItem, OrderStatus
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import EventStatus, WebhookEvent
 from tests.contract.conftest import LOCKING_PAIRS, UNITS_OF_WORK, Pair, wait_until_a_session_waits_for_a_lock
+from tests.support.databases import FAST_PATH
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -646,7 +647,7 @@ async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: Un
 )
 async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> None:
     engine = create_engine(url)
-    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
     try:
         with pytest.raises(StorageUnavailable):
             async with uow:
@@ -740,7 +741,7 @@ async def test_transactions_that_lock_different_rows_do_not_wait_for_each_other(
 async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated_postgres_url: str) -> None:
     engine = create_engine(migrated_postgres_url)
     try:
-        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with setup:
             await setup.effects.add_all_if_absent([an_effect("confirm:ord_1")])
             await setup.commit()
@@ -748,7 +749,7 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
         barrier = asyncio.Barrier(20)
 
         async def claim() -> Effect | None:
-            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))  # hold a connection before the race
                 await barrier.wait()
@@ -771,14 +772,17 @@ async def test_on_postgres_a_concurrent_claim_of_an_event_waits_and_then_sees_th
     url = migrated_postgres_url
     engine = create_engine(url)
     try:
-        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with setup:
             await setup.events.add_if_absent(an_event("evt_rolled_back"))
             await setup.events.add_if_absent(an_event("evt_committed"))
             await setup.commit()
 
         async def race(event_id: str, *, first_commits: bool) -> WebhookEvent | None:
-            first, second = SqlAlchemyUnitOfWork(engine, ManualClock()), SqlAlchemyUnitOfWork(engine, ManualClock())
+            first, second = (
+                SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH),
+                SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH),
+            )
             claimed, release = asyncio.Event(), asyncio.Event()
 
             async def hold() -> None:
@@ -817,7 +821,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         barrier = asyncio.Barrier(10)
 
         async def store() -> bool:
-            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))
                 await barrier.wait()
@@ -828,7 +832,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         results = await asyncio.wait_for(asyncio.gather(*(store() for _ in range(10))), timeout=30)
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(engine, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with check:
             assert [e.id for e in await check.events.list_by_status(EventStatus.RECEIVED)] == ["evt_dup"]
     finally:
@@ -842,13 +846,16 @@ async def test_on_postgres_concurrent_stores_of_one_event_on_their_own_store_it_
     try:
         results = await asyncio.wait_for(
             asyncio.gather(
-                *(SqlAlchemyUnitOfWork(engine, ManualClock()).store_event(an_event("evt_dup")) for _ in range(10))
+                *(
+                    SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH).store_event(an_event("evt_dup"))
+                    for _ in range(10)
+                )
             ),
             timeout=30,
         )
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(engine, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with check:
             assert await check.events.get("evt_dup") == an_event("evt_dup")
     finally:
@@ -860,7 +867,7 @@ async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_on
 ) -> None:
     # The store runs in autocommit mode; the pooled connection must come back transactional.
     engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
-    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
     try:
         assert await uow.store_event(an_event("evt_1")) is True
         async with uow:

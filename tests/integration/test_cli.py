@@ -19,6 +19,7 @@ from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from domain.webhook_event import EventStatus, WebhookEvent
+from tests.support.databases import FAST_PATH
 from tests.support.service import ROOT, service_process
 from tests.support.stripe_events import event, stripe_object
 
@@ -65,7 +66,7 @@ def _tables(path: Path) -> set[str]:
 async def _store_failed_event(url: str, payload: dict[str, object], error: str) -> None:
     engine = create_engine(url)
     try:
-        uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+        uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with uow:
             stored = WebhookEvent(
                 id=str(payload["id"]),
@@ -83,7 +84,7 @@ async def _store_failed_event(url: str, payload: dict[str, object], error: str) 
 async def _stored_event(url: str, event_id: str) -> WebhookEvent | None:
     engine = create_engine(url)
     try:
-        uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+        uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with uow:
             return await uow.events.get(event_id)
     finally:

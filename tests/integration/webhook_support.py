@@ -39,7 +39,7 @@ from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
-from tests.support.databases import admin_sql, scratch_database
+from tests.support.databases import FAST_PATH, admin_sql, scratch_database
 from tests.support.providers import CapturedEmailProvider
 from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
@@ -86,6 +86,7 @@ def make_settings(database_url: str, **env: str) -> Settings:
     """Settings as the service reads them from the environment; `env` adds or overrides variables."""
     environ = {
         "DATABASE_URL": database_url,
+        "DATABASE_FAST_PATH": str(FAST_PATH).lower(),
         "STRIPE_SECRET_KEY": "sk_test_in_memory_fake",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "RATE_LIMIT_CHECKOUT": "1000/1 second",

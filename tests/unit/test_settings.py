@@ -25,6 +25,7 @@ DEFAULTS: list[tuple[str, Any]] = [
     ("checkout_cancel_url", "http://localhost:8000/#pricing"),
     ("portal_return_url", "http://localhost:8000/"),
     ("database_url", "sqlite+aiosqlite:///./var/app.db"),
+    ("database_fast_path", True),
     ("redis_url", None),
     ("stripe.secret_key", None),
     ("stripe.publishable_key", None),
@@ -86,6 +87,7 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("DATABASE_URL", "postgresql://app:pw@db:5432/billing", "database_url", "postgresql+asyncpg://app:pw@db:5432/billing"),
     ("DATABASE_URL", "postgres://app@db/billing", "database_url", "postgresql+asyncpg://app@db/billing"),
     ("DATABASE_URL", "sqlite:///./data/x.db", "database_url", "sqlite+aiosqlite:///./data/x.db"),
+    ("DATABASE_FAST_PATH", "false", "database_fast_path", False),
     ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", "100 per minute"),
     ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
 ]  # fmt: skip

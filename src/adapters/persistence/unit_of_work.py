@@ -22,11 +22,16 @@ from domain.webhook_event import WebhookEvent
 
 
 class SqlAlchemyUnitOfWork:
-    """One `Transaction` (a Core connection) per `async with` block; every repository shares it."""
+    """One `Transaction` (a Core connection) per `async with` block; every repository shares it.
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    `fast_path=False` (DATABASE_FAST_PATH=false) runs every statement through SQLAlchemy Core on
+    PostgreSQL too, instead of the asyncpg driver path (see `transaction.Transaction`).
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, fast_path: bool = True) -> None:
         self._engine = engine
         self._clock = clock
+        self._fast_path = fast_path
         self._transaction: Transaction | None = None
         self._registered: list[Recorded] = []  # by the open transaction
         self._committed: list[Recorded] = []  # by transactions that committed, until collected
@@ -37,7 +42,7 @@ class SqlAlchemyUnitOfWork:
     def _begin(self, *, single_statement: bool = False) -> Self:
         if self._transaction is not None:
             raise RuntimeError("unit of work entered again while its transaction is open")
-        transaction = Transaction(self._engine, single_statement=single_statement)
+        transaction = Transaction(self._engine, single_statement=single_statement, fast_path=self._fast_path)
         self._transaction = transaction
         self._registered = []
         self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
