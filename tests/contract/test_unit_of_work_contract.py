@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from application.errors import Conflict, StorageUnavailable
+from application.errors import Conflict, StorageRejected, StorageUnavailable
 from application.ports.repositories import Effect, Recorded, UnitOfWork
 from domain.customer import Customer
 from domain.money import Money
@@ -653,6 +653,33 @@ async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> N
             async with uow:
                 await uow.customers.get("user_1")
         assert await uow.ping() is False
+    finally:
+        await engine.dispose()
+
+
+# --- PostgreSQL only: values the database refuses ------------------------------------------------
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
+@pytest.mark.parametrize(
+    "customer",
+    [Customer("user_" + "x" * 300), Customer("user_1", "a\x00b@example.com")],
+    ids=["a value too long", "a NUL in a string"],
+)
+async def test_on_postgres_a_value_the_database_refuses_is_rejected_not_unavailable(
+    migrated_postgres_url: str, fast_path: bool, customer: Customer
+) -> None:
+    # Not a 503 "the database is unavailable", which invites a retry that can never succeed.
+    engine = create_engine(migrated_postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=fast_path)
+    try:
+        with pytest.raises(StorageRejected):
+            async with uow:
+                await uow.customers.add_if_absent(Customer("user_2"))
+                await uow.customers.add_if_absent(customer)
+                await uow.commit()
+        async with uow:
+            assert await uow.customers.get("user_2") is None  # the whole transaction rolled back
     finally:
         await engine.dispose()
 

@@ -6,16 +6,16 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.customers import SqlAlchemyCustomerRepository
 from adapters.persistence.effects import SqlAlchemyEffectRepository
+from adapters.persistence.errors import translate
 from adapters.persistence.events import SqlAlchemyWebhookEventRepository
 from adapters.persistence.orders import SqlAlchemyOrderRepository
 from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
 from adapters.persistence.transaction import Transaction
-from application.errors import Conflict, StorageUnavailable
 from application.ports.clock import Clock
 from application.ports.repositories import Recorded
 from domain.webhook_event import WebhookEvent
@@ -63,10 +63,8 @@ class SqlAlchemyUnitOfWork:
         # original error (if any) is the one worth reporting.
         with contextlib.suppress(SQLAlchemyError, OSError):
             await transaction.close()
-        if isinstance(exc, IntegrityError):
-            raise Conflict("the change conflicts with stored data") from exc
-        if isinstance(exc, SQLAlchemyError | OSError):
-            raise StorageUnavailable("the database is unavailable") from exc
+        if exc is not None and (translated := translate(exc)) is not None:
+            raise translated from exc
 
     @property
     def transaction(self) -> Transaction:
@@ -78,7 +76,7 @@ class SqlAlchemyUnitOfWork:
         try:
             await self.transaction.commit()
         except (SQLAlchemyError, OSError) as exc:
-            raise StorageUnavailable("the database is unavailable") from exc
+            raise (translate(exc) or exc) from exc
         self._committed += self._registered
         self._registered = []
 

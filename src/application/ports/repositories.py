@@ -154,7 +154,9 @@ class UnitOfWork(Protocol):
     without commit (or by an exception) rolls back. The same object may be entered again for a
     new transaction once the previous one ended; entering it while its transaction is open raises
     `RuntimeError` (a nested block would silently share, or replace, the outer transaction).
-    Database failures raise `application.errors.StorageUnavailable`.
+    A database that cannot be reached or serve now (connection refused or lost, timeouts, the
+    pool exhausted) raises `application.errors.StorageUnavailable`; a value it refuses (too long, a
+    NUL in a string) `StorageRejected`; a unique key already taken `Conflict`.
 
     Effects: `Outbox.record` registers what it inserted with the open transaction
     (`register_effects`); `collect_effects` hands them out once that transaction committed, so the

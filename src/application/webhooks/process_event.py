@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from application.errors import ApplicationError, InvalidWebhook, NotFound
+from application.errors import ApplicationError, InvalidWebhook, NotFound, StorageRejected
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
@@ -85,10 +85,11 @@ class ProcessStripeEvent:
                 if handled.ignored:
                     await uow.events.save(claimed.ignored_instead(handled.reason))
                 await uow.commit()
-        except DomainError as exc:
+        except (DomainError, StorageRejected) as exc:
             # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
-            # order). Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
-            log.error("event contradicts stored state", extra={"event_id": event.id, "error": str(exc)})
+            # order), or one with a value the database refuses (an id longer than any Stripe makes).
+            # Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
+            log.error("event cannot be applied", extra={"event_id": event.id, "error": str(exc)})
             why, now = str(exc), self._clock.now()
             await self._mark(event, lambda stored: stored.ignored(now, why))
             return Outcome.IGNORED
