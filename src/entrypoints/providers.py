@@ -23,7 +23,9 @@ from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.smtp.email_sender import SmtpEmailSender
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
+from application.billing.billing_emails import BillingEmails
 from application.billing.get_billing_status import GetBillingStatus
+from application.billing.payment_emails import BillingEmailSettings
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -32,6 +34,8 @@ from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
+from application.invoices.list_invoices import ListInvoices
+from application.invoices.sync_invoice import SyncInvoice
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
@@ -51,6 +55,12 @@ from application.ports.tokens import TokenVerifier, UserDirectory
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import Handlers
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -123,6 +133,11 @@ class CoreProvider(Provider):
         return ConfirmationSettings(settings.order_url)
 
     @provide(scope=Scope.APP)
+    def billing_email_settings(self, settings: Settings) -> BillingEmailSettings:
+        # The app's page the portal returns to is where its users open the portal from.
+        return BillingEmailSettings(settings.portal_return_url)
+
+    @provide(scope=Scope.APP)
     def capture_settings(self, settings: Settings) -> CaptureSettings:
         return CaptureSettings(automatic=settings.order_capture == "auto")
 
@@ -193,6 +208,9 @@ class UseCaseProvider(Provider):
     cancel_order = provide(CancelOrder)
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
+    sync_invoice = provide(SyncInvoice)
+    list_invoices = provide(ListInvoices)
+    billing_emails = provide(BillingEmails)
     invalidate_catalog = provide(InvalidateCatalog)
     catalog = provide(GetCatalog)
     billing = provide(GetBillingStatus)
@@ -208,13 +226,17 @@ class UseCaseProvider(Provider):
         PaymentCaptured,
         PaymentCanceled,
         SubscriptionChanged,
+        TrialWillEnd,
+        InvoiceChanged,
+        InvoicePaymentFailed,
+        InvoiceActionRequired,
         ProductsChanged,
         CouponsChanged,
     )
 
     @provide
-    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
-        return Outbox(uow, clock, effects.performers())
+    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects, emails: BillingEmails) -> Outbox:
+        return Outbox(uow, clock, {**effects.performers(), **emails.performers()})
 
     @provide
     def handlers(self, container: AsyncContainer) -> Handlers:

@@ -24,6 +24,7 @@ import stripe
 from stripe import RequestOptions
 from stripe.params import (
     CustomerCreateParams,
+    InvoiceRetrieveParams,
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentRetrieveParams,
@@ -35,7 +36,13 @@ from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 from adapters.stripe import fields, mapping
 from adapters.stripe.errors import call, find, translate
 from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
-from application.ports.stripe_objects import METADATA_USER_ID, CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    METADATA_USER_ID,
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    SubscriptionState,
+)
 
 API_VERSION = "2026-10-28.endive"
 
@@ -132,6 +139,8 @@ class StripePaymentGateway:
             }
         else:
             params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
+            if request.trial_period_days:
+                params["subscription_data"]["trial_period_days"] = request.trial_period_days
         session = await call(
             "checkout.sessions.create",
             self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),
@@ -190,6 +199,14 @@ class StripePaymentGateway:
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
         found = await find("subscriptions.retrieve", self._json("get", path, params, {}))
         return mapping.subscription(found) if found else None
+
+    async def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        # The invoice alone does not say whether its payment waits for 3-D Secure; its payment's
+        # PaymentIntent does.
+        params: InvoiceRetrieveParams = {"expand": ["payments.data.payment.payment_intent"]}
+        path = f"/v1/invoices/{quote_plus(invoice_id)}"
+        found = await find("invoices.retrieve", self._json("get", path, params, {}))
+        return mapping.invoice(found) if found else None
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from application.outbox import Outbox
 from application.ports.email import EmailMessage
 from application.ports.money_formatter import MoneyFormatter
+from application.ports.repositories import UnitOfWork
 from domain.invoice import Invoice
 
 # Effect kinds; the outbox keys them `<kind>:<subject>`, the subject being what makes each once.
@@ -37,6 +39,30 @@ def payment_action_subject(invoice: Invoice) -> str:
 
 def trial_ending_subject(subscription_id: str, trial_end: datetime) -> str:
     return f"{subscription_id}:{int(trial_end.timestamp())}"
+
+
+def effect_key(kind: str, payload: Mapping[str, str]) -> str:
+    """The outbox key of a recorded e-mail (`<kind>:<subject>`), sent along as its Message-ID seed."""
+    return f"{kind}:{payload['subject']}"
+
+
+async def record_payment_failed(outbox: Outbox, uow: UnitOfWork, invoice: Invoice, to: str) -> None:
+    """The "payment failed" e-mail for `invoice` as Stripe reported that attempt."""
+    subject = payment_failed_subject(invoice)
+    await outbox.record(uow, subject, {PAYMENT_FAILED_EMAIL: {**invoice_payload(invoice, to), "subject": subject}})
+
+
+async def record_payment_action(outbox: Outbox, uow: UnitOfWork, invoice: Invoice, to: str) -> None:
+    subject = payment_action_subject(invoice)
+    await outbox.record(uow, subject, {PAYMENT_ACTION_EMAIL: {**invoice_payload(invoice, to), "subject": subject}})
+
+
+async def record_trial_ending(
+    outbox: Outbox, uow: UnitOfWork, to: str, subscription_id: str, trial_end: datetime, plan: str | None
+) -> None:
+    subject = trial_ending_subject(subscription_id, trial_end)
+    payload = {**trial_payload(to, subscription_id, trial_end, plan), "subject": subject}
+    await outbox.record(uow, subject, {TRIAL_ENDING_EMAIL: payload})
 
 
 def invoice_payload(invoice: Invoice, to: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
@@ -79,9 +79,11 @@ class StartCheckout:
             )
         customer_id = await self._customers.execute(command.user_id)
         metadata = {METADATA_USER_ID: command.user_id}
+        request = self._request("subscription", command, customer_id, metadata, subscription_metadata=metadata)
+        # One trial per user: only a user with no subscription at all (the read above) gets it.
+        trial = price.trial_days if current is None else None
         session = await self._gateway.create_checkout_session(
-            self._request("subscription", command, customer_id, metadata, subscription_metadata=metadata),
-            idempotency_key=self._key(command, uuid.uuid4().hex),
+            replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
         )
         return CheckoutStarted(session.id, session.url, "subscription", None)
 
