@@ -15,6 +15,7 @@ from application.ports.repositories import UnitOfWork
 from application.ports.stripe_objects import METADATA_USER_ID, InvoiceState, SubscriptionState
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.handler import PROCESSED, Handled
+from domain.invoice import FINAL
 
 
 def _outcome(synced: InvoiceSynced) -> Handled:
@@ -40,17 +41,20 @@ class InvoiceActionRequired:
 
     async def handle(self, uow: UnitOfWork, event: StripeEvent[InvoiceState]) -> Handled:
         synced = await self._sync.apply(uow, event.object, event.created, action_required=True)
-        if synced.invoice is not None and synced.email:
-            reported = to_invoice(event.object, synced.invoice.user_id, event.created, None)
+        stored = synced.invoice
+        if stored is not None and synced.email and stored.status not in FINAL:
+            reported = to_invoice(event.object, stored.user_id, event.created, None)
             await record_payment_action(self._outbox, uow, reported, synced.email)
         return _outcome(synced)
 
 
 class InvoicePaymentFailed:
-    """`invoice.payment_failed`: one e-mail for the attempt it reports. Stripe sends this event for
-    an attempt that waits for 3-D Secure too; that attempt gets the "needs your action" e-mail
-    instead, known from its `payment_action_required` event if handled first, else from a read of
-    the invoice's payment."""
+    """`invoice.payment_failed`: one e-mail for the attempt it reports, while that attempt is still
+    the invoice's news. Stripe sends this event for an attempt that waits for 3-D Secure too; that
+    attempt gets the "needs your action" e-mail instead, known from its `payment_action_required`
+    event if handled first, else from a read of the invoice's payment (one Stripe call). The read
+    also tells when the e-mail would come too late: the invoice was paid or voided since, or a
+    later attempt (with its own e-mail) has replaced this one."""
 
     def __init__(self, sync: SyncInvoice, gateway: PaymentGateway, outbox: Outbox) -> None:
         self._sync = sync
@@ -59,24 +63,24 @@ class InvoicePaymentFailed:
 
     async def handle(self, uow: UnitOfWork, event: StripeEvent[InvoiceState]) -> Handled:
         synced = await self._sync.apply(uow, event.object, event.created)
-        stored = synced.invoice
-        if stored is None or not synced.email or event.object.attempt_count == 0:
+        stored, failed = synced.invoice, event.object
+        if stored is None or not synced.email or failed.attempt_count == 0:
             return _outcome(synced)
-        attempt = event.object.attempt_count
-        reported = to_invoice(event.object, stored.user_id, event.created, None)
-        if await self._asked_for_action(stored.action_required_attempt, event.object):
-            if stored.action_required_attempt is None or stored.action_required_attempt < attempt:
-                await uow.invoices.save(stored.asking_for_action(attempt))
+        reported = to_invoice(failed, stored.user_id, event.created, None)
+        known = stored.action_required_attempt
+        if known is not None and known >= failed.attempt_count:
+            if stored.status not in FINAL:
+                await record_payment_action(self._outbox, uow, reported, synced.email)
+            return PROCESSED
+        now = await self._gateway.get_invoice(failed.id)
+        if now is None or now.status in FINAL or now.attempt_count > failed.attempt_count:
+            return PROCESSED  # settled or superseded since: no e-mail about this attempt any more
+        if now.payment_requires_action:
+            await uow.invoices.save(stored.asking_for_action(failed.attempt_count))
             await record_payment_action(self._outbox, uow, reported, synced.email)
         else:
             await record_payment_failed(self._outbox, uow, reported, synced.email)
         return PROCESSED
-
-    async def _asked_for_action(self, known: int | None, failed: InvoiceState) -> bool:
-        if known is not None and known >= failed.attempt_count:
-            return True
-        now = await self._gateway.get_invoice(failed.id)
-        return now is not None and bool(now.payment_requires_action) and now.attempt_count == failed.attempt_count
 
 
 class TrialWillEnd:
