@@ -213,3 +213,13 @@ async def test_the_trial_reminder_is_sent_once_per_trial(world: World) -> None:
     assert "Your pro trial ends on March 14, 2030" in world.service.email.sent[0].text
     billing = await (await world.service.get(GetBillingStatus)).execute(USER)
     assert billing.subscription is not None and billing.subscription.trial_end == ends
+
+
+async def test_a_3d_secure_request_that_arrives_after_the_payment_sends_no_email(world: World) -> None:
+    asked = invoice_state("in_0001", world.customer_id, user_id=USER, attempt_count=1)
+    paid = world.invoice(status=I.PAID, attempt_count=1)
+    await world.deliver(invoice_event("invoice.paid", paid, created=SECOND + 1))
+    await world.deliver(invoice_event("invoice.payment_action_required", asked, created=SECOND))
+    await world.deliver(invoice_event("invoice.payment_failed", asked, created=SECOND))
+    assert world.sent() == []
+    assert await world.billing_issue() is None
