@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from application.billing.get_billing_status import GetBillingStatus
+from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.invoices.list_invoices import ListInvoices
@@ -223,3 +224,26 @@ async def test_a_3d_secure_request_that_arrives_after_the_payment_sends_no_email
     await world.deliver(invoice_event("invoice.payment_failed", asked, created=SECOND))
     assert world.sent() == []
     assert await world.billing_issue() is None
+
+
+# --- trials at checkout ------------------------------------------------------------------------
+
+TRIAL_CASES = {
+    "a first subscription gets the price's trial": (14, None, 14),
+    "no trial_days on the price or its product": (None, None, None),
+    "a user who had a subscription gets none": (14, SubscriptionStatus.CANCELED, None),
+    "nor one whose trial ended unpaid": (14, SubscriptionStatus.INCOMPLETE_EXPIRED, None),
+}
+
+
+@pytest.mark.parametrize(("trial_days", "before", "expected"), TRIAL_CASES.values(), ids=TRIAL_CASES.keys())
+async def test_checkout_offers_the_trial_only_to_a_user_who_never_had_a_subscription(
+    world: World, trial_days: int | None, before: SubscriptionStatus | None, expected: int | None
+) -> None:
+    gateway = world.service.gateway
+    price = gateway.add_price(replace(gateway.prices["price_pro_monthly"], id="price_trial", trial_days=trial_days))
+    if before is not None:
+        state = gateway.add_subscription(subscription_state("sub_old", world.customer_id, before))
+        await world.deliver(subscription_event("customer.subscription.deleted", state, user_id=USER, created=SECOND))
+    started = await (await world.service.get(StartCheckout)).execute(StartCheckoutCommand(USER, price.id))
+    assert gateway.session_requests[started.id].trial_period_days == expected
