@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import msgspec
 
 from application.catalog.build import build_coupons, build_products
-from application.catalog.invalidate_catalog import COUPONS_TAG, PRODUCTS_TAG
+from application.catalog.cache_keys import (
+    COUPONS_KEY,
+    COUPONS_TAG,
+    PRODUCTS_KEY,
+    PRODUCTS_TAG,
+    SAFETY_TTL_SECONDS,
+    STALE_TTL_SECONDS,
+    last_good_key,
+)
 from application.catalog.views import ProductsView
 from application.errors import PaymentProviderUnavailable
 from application.ports.cache import Cache
@@ -17,13 +25,6 @@ from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 
 log = logging.getLogger("billing.catalog")
-
-# Webhooks invalidate on every change; the TTL only bounds staleness if a webhook is lost.
-SAFETY_TTL_SECONDS = 300
-# A last good copy, untagged, kept for a day: served only while Stripe is unreachable.
-STALE_TTL_SECONDS = 86_400
-PRODUCTS_KEY = "catalog:products:v1"
-COUPONS_KEY = "catalog:coupons:v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +63,13 @@ class GetCatalog:
     async def _read(self, key: str, tag: str, build: Callable[[], Awaitable[bytes]]) -> CatalogPage:
         async def fill() -> bytes:
             body = await build()
-            await self._cache.set(f"stale:{key}", body, ttl=STALE_TTL_SECONDS)
+            await self._cache.set(last_good_key(key), body, ttl=STALE_TTL_SECONDS)
             return body
 
         try:
             return _page(await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag]))
         except PaymentProviderUnavailable:
-            stale = await self._cache.get(f"stale:{key}")
+            stale = await self._cache.get(last_good_key(key))
             if stale is None:
                 raise
             log.warning("Stripe unavailable; serving the last good catalog", extra={"key": key})
