@@ -21,6 +21,7 @@ from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.redis.cache import RedisCache
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.smtp.email_sender import SmtpEmailSender
+from adapters.stripe.account import account_namespace
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.billing.get_billing_status import GetBillingStatus
@@ -145,7 +146,7 @@ class RedisProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
-        cache = RedisCache.from_url(str(settings.redis_url))
+        cache = RedisCache.from_url(str(settings.redis_url), prefix=cache_prefix(settings))
         yield cache
         await cache.aclose()
 
@@ -154,6 +155,13 @@ class RedisProvider(Provider):
         limiter = RedisRateLimiter(str(settings.redis_url))
         yield limiter
         await limiter.aclose()
+
+
+def cache_prefix(settings: Settings) -> str:
+    """Everything cached for a Stripe account lives under that account's name (contract §2): a service
+    restarted against another account, or a new sandbox, on the same Redis never sees the old data."""
+    stripe = settings.stripe
+    return f"billing:cache:{account_namespace(stripe.secret_key or '', stripe.api_base)}:"
 
 
 class LogEmailProvider(Provider):
