@@ -16,6 +16,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
+from application.ports.cache import Cache
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
 from entrypoints.http.catalog import CatalogController
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if sandbox is not None:
             await sandbox.start()
+        await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
         try:
             yield
