@@ -247,6 +247,34 @@ def process_tree_cpu(root: int) -> float:
     return sum(parents[pid][1] for pid in tree if pid in parents)
 
 
+def process_tree_rss_mb(root: int) -> dict[int, float]:
+    """Resident memory (MB) of `root` and each live descendant, by pid (VmRSS from /proc)."""
+    pids = [root] + [
+        int(e.name)
+        for e in (Path("/proc").iterdir() if Path("/proc").is_dir() else ())
+        if e.name.isdigit() and _descends(int(e.name), root)
+    ]
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+            out[pid] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def _descends(pid: int, root: int) -> bool:
+    seen = set()
+    while pid not in (0, 1) and pid not in seen:
+        seen.add(pid)
+        stat = _proc_stat(pid)
+        if stat is None:
+            return False
+        pid = stat[0]
+        if pid == root:
+            return True
+    return False
+
+
 def pids_cpu(pids: Sequence[int]) -> dict[int, float]:
     return {pid: stat[1] for pid in pids if (stat := _proc_stat(pid)) is not None}
 
