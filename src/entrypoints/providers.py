@@ -198,7 +198,7 @@ class UseCaseProvider(Provider):
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
     invalidate_catalog = provide(InvalidateCatalog)
-    catalog = provide(GetCatalog)
+    catalog = provide(GetCatalog, scope=Scope.APP)  # one per process: it keeps the encoded page
     billing = provide(GetBillingStatus)
     portal = provide(OpenPortal)
     readiness = provide(CheckReadiness)

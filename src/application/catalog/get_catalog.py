@@ -34,19 +34,23 @@ class CatalogPage:
     body: bytes
     etag: str
 
-
-def _page(body: bytes) -> CatalogPage:
-    return CatalogPage(body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
+    @classmethod
+    def of(cls, body: bytes) -> CatalogPage:
+        return cls(body, '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
 
 
 class GetCatalog:
-    """The public catalog from Stripe, through the cache (single flight on a miss)."""
+    """The public catalog from Stripe, through the cache (single flight on a miss).
+
+    One per process (APP scope): it keeps the page of the body the cache last returned, so a warm
+    read does not hash the body again."""
 
     def __init__(self, gateway: PaymentGateway, cache: Cache, money: MoneyFormatter, clock: Clock) -> None:
         self._gateway = gateway
         self._cache = cache
         self._money = money
         self._clock = clock
+        self._pages: dict[str, CatalogPage] = {}
 
     async def products(self) -> CatalogPage:
         async def build() -> bytes:
@@ -67,13 +71,19 @@ class GetCatalog:
             return body
 
         try:
-            return _page(await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag]))
+            return self._page(key, await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag]))
         except PaymentProviderUnavailable:
             stale = await self._cache.get(last_good_key(key))
             if stale is None:
                 raise
             log.warning("Stripe unavailable; serving the last good catalog", extra={"key": key})
-            return _page(stale)
+            return CatalogPage.of(stale)
+
+    def _page(self, key: str, body: bytes) -> CatalogPage:
+        page = self._pages.get(key)
+        if page is None or page.body is not body:
+            page = self._pages[key] = CatalogPage.of(body)
+        return page
 
     async def products_view(self) -> ProductsView:
         return msgspec.json.decode((await self.products()).body, type=ProductsView)

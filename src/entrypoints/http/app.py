@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer, Provider, make_async_container
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, make_add_request_container_middleware
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -19,7 +19,7 @@ from application.outbox import Outbox
 from application.ports.cache import Cache
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
-from entrypoints.http.catalog import CatalogController
+from entrypoints.http.catalog import catalog_router
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
@@ -33,7 +33,6 @@ log = logging.getLogger("billing.app")
 
 CONTROLLERS = [
     HealthController,
-    CatalogController,
     CheckoutController,
     PortalController,
     MeController,
@@ -53,7 +52,11 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     container = make_async_container(
         *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
     )
-    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
+    # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped.
+    handlers: list[object] = [
+        DishkaRouter("", route_handlers=CONTROLLERS, middleware=[make_add_request_container_middleware]),
+        catalog_router(container),
+    ]
     if sandbox is not None:
         handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
 
@@ -88,7 +91,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     )
     app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
-    setup_dishka(container, app)
+    app.state.dishka_container = container
     return app
 
 
