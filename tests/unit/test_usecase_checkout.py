@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
+from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from adapters.in_process.cache import InMemoryCache
+from application.catalog.get_catalog import GetCatalog
 from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.errors import Conflict, NotFound, PaymentProviderUnavailable, ValidationFailed
+from application.errors import Conflict, NotFound, PaymentProviderUnavailable, PriceNotAvailable, ValidationFailed
 from application.ports.payment_gateway import Price
 from application.ports.tokens import Identity
 from domain.customer import Customer
@@ -38,13 +41,19 @@ class World:
     clock: ManualClock = field(default_factory=lambda: ManualClock(T0))
     directory: InMemoryUserDirectory = field(default_factory=InMemoryUserDirectory)
 
+    def __post_init__(self) -> None:
+        # One per process, as the container provides it (APP scope): its cache outlives requests.
+        self.catalog = GetCatalog(self.gateway, InMemoryCache(self.clock), BabelMoneyFormatter("en_US"), self.clock)
+
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store)
 
     def start_checkout(self) -> StartCheckout:
         """A fresh use case per call, the way each HTTP request gets its own unit of work."""
         uow = self.uow()
-        return StartCheckout(uow, self.gateway, EnsureStripeCustomer(uow, self.gateway), self.clock, SETTINGS)
+        return StartCheckout(
+            uow, self.gateway, EnsureStripeCustomer(uow, self.gateway), self.catalog, self.clock, SETTINGS
+        )
 
     def ensure_customer(self) -> EnsureStripeCustomer:
         return EnsureStripeCustomer(self.uow(), self.gateway)
@@ -232,6 +241,48 @@ async def test_an_unknown_or_inactive_price_is_not_found(world: World, user: Cus
     assert world.gateway.calls["create_checkout_session"] == 0
 
 
+# --- The price, from the cached catalog ---------------------------------------------------------
+
+
+async def test_a_price_the_catalog_lists_needs_no_lookup_at_stripe(
+    world: World, user: Customer, one_time: Price
+) -> None:
+    for _ in range(3):
+        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["list_products"] == 1  # the catalog, filled once
+    assert world.gateway.calls["get_price"] == 0
+    assert (world.gateway.calls["create_customer"], world.gateway.calls["create_checkout_session"]) == (1, 3)
+
+
+async def test_a_price_new_since_the_catalog_was_cached_is_looked_up_at_stripe(
+    world: World, user: Customer, one_time: Price
+) -> None:
+    await world.catalog.products()  # cached before the price exists
+    newer = world.gateway.add_price(PriceFactory.build(id="price_new", product_id="prod_new", unit_amount=900))
+
+    started = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, newer.id))
+
+    assert started.order_id is not None
+    assert world.gateway.calls["get_price"] == 1
+
+
+@pytest.mark.parametrize("retired", ["price", "product"])
+async def test_a_price_retired_since_the_catalog_was_cached_is_refused_by_stripe_and_records_no_order(
+    world: World, user: Customer, one_time: Price, retired: str
+) -> None:
+    await world.catalog.products()
+    flag = {"active": False} if retired == "price" else {"product_active": False}
+    world.gateway.prices[one_time.id] = replace(one_time, **flag)  # no webhook has told the cache yet
+
+    with pytest.raises(PriceNotAvailable):
+        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["create_checkout_session"] == 1
+    async with world.uow() as uow:
+        assert await uow.orders.list_for_user(user.user_id) == []
+
+
 # --- The Stripe customer ----------------------------------------------------------------------
 
 
@@ -265,10 +316,11 @@ async def test_ensure_stripe_customer_creates_once_and_stores_the_link(world: Wo
     second = await world.ensure_customer().execute(user.user_id)
 
     assert first == second
+    assert first.stripe_customer_id is not None
     assert world.gateway.calls["create_customer"] == 1
     async with world.uow() as uow:
         stored = await uow.customers.get(user.user_id)
-    assert stored is not None and stored.stripe_customer_id == first
+    assert stored == first  # the customer as stored, so checkout need not read it again
 
 
 async def test_ensure_stripe_customer_after_a_lost_commit_gets_the_same_customer_back(
@@ -278,7 +330,7 @@ async def test_ensure_stripe_customer_after_a_lost_commit_gets_the_same_customer
     lost = await world.gateway.create_customer(
         user_id=user.user_id, email=user.email, idempotency_key="customer:user_1"
     )
-    assert await world.ensure_customer().execute(user.user_id) == lost
+    assert (await world.ensure_customer().execute(user.user_id)).stripe_customer_id == lost
     assert len(world.gateway.customers) == 1
 
 
@@ -313,7 +365,7 @@ async def test_register_user_prefers_the_tokens_email(world: World) -> None:
 
 
 async def test_register_user_updates_a_changed_email_and_keeps_the_stripe_link(world: World, user: Customer) -> None:
-    stripe_id = await world.ensure_customer().execute(user.user_id)
+    stripe_id = (await world.ensure_customer().execute(user.user_id)).stripe_customer_id
     updated = await world.register().execute(Identity(user.user_id, email="ada@new.example"))
     assert updated == Customer(user.user_id, "ada@new.example", stripe_id)
 

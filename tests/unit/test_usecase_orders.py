@@ -14,6 +14,8 @@ from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
+from adapters.in_process.cache import InMemoryCache
+from application.catalog.get_catalog import GetCatalog
 from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
@@ -50,6 +52,9 @@ class World:
     store: InMemoryStore = field(default_factory=InMemoryStore)
     clock: ManualClock = field(default_factory=lambda: ManualClock(T0))
     email: InMemoryEmailSender = field(default_factory=InMemoryEmailSender)
+
+    def __post_init__(self) -> None:
+        self.catalog = GetCatalog(self.gateway, InMemoryCache(self.clock), BabelMoneyFormatter("en_US"), self.clock)
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store)
@@ -97,7 +102,9 @@ async def pending(world: World) -> Order:
     await RegisterUser(world.uow(), InMemoryUserDirectory()).execute(Identity("user_1", "ada@example.com"))
     price = world.gateway.add_price(PriceFactory.build(id="price_tpl", product_name="Template", unit_amount=4900))
     uow = world.uow()
-    start = StartCheckout(uow, world.gateway, EnsureStripeCustomer(uow, world.gateway), world.clock, SETTINGS)
+    start = StartCheckout(
+        uow, world.gateway, EnsureStripeCustomer(uow, world.gateway), world.catalog, world.clock, SETTINGS
+    )
     started = await start.execute(StartCheckoutCommand("user_1", price.id, quantity=2))
     assert started.order_id is not None
     return await world.order(started.order_id)
@@ -202,7 +209,9 @@ async def test_capturing_an_order_that_is_not_authorized_is_a_conflict(
 
 async def _another_pending(world: World) -> Order:
     uow = world.uow()
-    start = StartCheckout(uow, world.gateway, EnsureStripeCustomer(uow, world.gateway), world.clock, SETTINGS)
+    start = StartCheckout(
+        uow, world.gateway, EnsureStripeCustomer(uow, world.gateway), world.catalog, world.clock, SETTINGS
+    )
     started = await start.execute(StartCheckoutCommand("user_1", "price_tpl"))
     assert started.order_id is not None
     return await world.order(started.order_id)

@@ -20,6 +20,7 @@ from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryUnitOfWork
 from adapters.in_process.cache import InMemoryCache
 from adapters.stripe.event_verifier import StripeEventVerifier
+from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
@@ -76,13 +77,14 @@ class World:
         )
         outbox = Outbox(uow, clock, effects.performers())
         advance = AdvanceOrder(clock, outbox)
+        cache = InMemoryCache(clock)
         context = WebhookContext(
             uow,
             gateway,
             advance,
             CaptureOrder(uow, gateway, advance, outbox),
             SyncSubscription(gateway),
-            InvalidateCatalog(InMemoryCache(clock)),
+            InvalidateCatalog(cache),
             auto_capture,
         )
         process = ProcessStripeEvent(StripeEventVerifier([SECRET]), uow, clock, outbox, context)
@@ -90,6 +92,7 @@ class World:
             uow,
             gateway,
             EnsureStripeCustomer(uow, gateway),
+            GetCatalog(gateway, cache, BabelMoneyFormatter("en_US"), clock),
             clock,
             CheckoutSettings("https://shop.example/ok", "https://shop.example/no", True),
         )
@@ -301,7 +304,7 @@ async def _subscription_scenario(
 ) -> None:
     world = World.build()
     await world.sign_in()
-    customer_id = await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)
+    customer_id = (await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)).stripe_customer_id
     stripe = Stripe(world, data)
     second = T0 - 1000
     state = world.gateway.add_subscription(subscription_state(SUB, customer_id, first_status, period_end=T0))

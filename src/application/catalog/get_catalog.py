@@ -4,6 +4,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import msgspec
 
@@ -17,12 +18,12 @@ from application.catalog.cache_keys import (
     STALE_TTL_SECONDS,
     last_good_key,
 )
-from application.catalog.views import ProductsView
+from application.catalog.views import PriceView, ProductsView, ProductView
 from application.errors import PaymentProviderUnavailable
 from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.money_formatter import MoneyFormatter
-from application.ports.payment_gateway import PaymentGateway
+from application.ports.payment_gateway import PaymentGateway, Price
 
 log = logging.getLogger("billing.catalog")
 
@@ -51,6 +52,7 @@ class GetCatalog:
         self._money = money
         self._clock = clock
         self._pages: dict[str, CatalogPage] = {}
+        self._prices: tuple[CatalogPage, dict[str, Price]] | None = None
 
     async def products(self) -> CatalogPage:
         async def build() -> bytes:
@@ -87,3 +89,21 @@ class GetCatalog:
 
     async def products_view(self) -> ProductsView:
         return msgspec.json.decode((await self.products()).body, type=ProductsView)
+
+    async def price(self, price_id: str) -> Price | None:
+        """A price the catalog lists (active, of an active product), as checkout needs it, with no
+        Stripe call when the catalog is warm; None when the catalog does not list it."""
+        page = await self.products()
+        if self._prices is None or self._prices[0] is not page:
+            view = msgspec.json.decode(page.body, type=ProductsView)
+            self._prices = (page, {p.id: _price(product, p) for product in view.products for p in product.prices})
+        return self._prices[1].get(price_id)
+
+
+def _price(product: ProductView, price: PriceView) -> Price:
+    kind: Literal["one_time", "recurring"] = "recurring" if price.type == "recurring" else "one_time"
+    return Price(
+        id=price.id, product_id=product.id, product_name=product.name, active=True, type=kind,
+        currency=price.currency, unit_amount=price.unit_amount, interval=price.interval,
+        interval_count=price.interval_count, lookup_key=price.lookup_key, product_active=True,
+    )  # fmt: skip
