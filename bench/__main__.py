@@ -149,6 +149,19 @@ def main() -> int:
 
         print(catalog.report(result["catalog"]))
         print()
+    summary: list[str] = []
+    if "webhook" in result:
+        from bench import webhook
+
+        summary += webhook.summary_lines(result["webhook"])
+    if "catalog" in result:
+        from bench import catalog
+
+        summary += catalog.summary_line(result["catalog"])
+    if summary:
+        print("Ratios (measured within this run)")
+        print("\n".join(f"  {line}" for line in summary))
+        print()
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     path = common.RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.which}.json"
     path.write_text(json.dumps(result, indent=2))

@@ -202,6 +202,27 @@ def service(env: Mapping[str, str], workers: int = 1) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
+def floor_app(database_url: str, workers: int) -> Iterator[Running]:
+    """The store-first floor (`bench.floor_app`) on the bench's database, uvicorn with `workers`."""
+    port = free_port()
+    pg_url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    env = clean_env({"BENCH_FLOOR_PG": pg_url, "BENCH_FLOOR_SECRET": WEBHOOK_SECRET})
+    child = Child(
+        f"floor-{workers}w",
+        [sys.executable, "-m", "bench.floor_app", "--port", str(port), "--workers", str(workers)],
+        env,
+    )
+    base = f"http://{HOST}:{port}"
+    try:
+        child.wait_http(f"{base}/health")
+        if workers > 1:  # as for the service: every worker started before the load
+            time.sleep(1.5)
+        yield Running(base, child.proc.pid)
+    finally:
+        child.stop()
+
+
+@contextlib.contextmanager
 def bare_app(body: bytes) -> Iterator[Running]:
     port = free_port()
     with tempfile.NamedTemporaryFile(prefix="bench-body-", suffix=".json", delete=False) as f:
