@@ -527,8 +527,9 @@ def _ms(text: str) -> float:
     return float(found.group(1)) * _UNITS[found.group(2)]
 
 
-def wrk_load(url: str, *, connections: int, seconds: float, threads: int = 1) -> Stats:
-    subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True, timeout=30, check=False)  # warm-up
+def wrk_load(url: str, *, connections: int, seconds: float, threads: int = 1, warmup: bool = True) -> Stats:
+    if warmup:
+        subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True, timeout=30, check=False)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
         capture_output=True,
