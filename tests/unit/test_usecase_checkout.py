@@ -272,8 +272,9 @@ async def test_a_price_retired_since_the_catalog_was_cached_is_refused_by_stripe
     world: World, user: Customer, one_time: Price, retired: str
 ) -> None:
     await world.catalog.products()
-    flag = {"active": False} if retired == "price" else {"product_active": False}
-    world.gateway.prices[one_time.id] = replace(one_time, **flag)  # no webhook has told the cache yet
+    # No webhook has told the cache yet.
+    stale = replace(one_time, active=False) if retired == "price" else replace(one_time, product_active=False)
+    world.gateway.prices[one_time.id] = stale
 
     with pytest.raises(PriceNotAvailable):
         await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))

@@ -304,7 +304,9 @@ async def _subscription_scenario(
 ) -> None:
     world = World.build()
     await world.sign_in()
-    customer_id = (await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)).stripe_customer_id
+    customer = await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)
+    assert customer.stripe_customer_id is not None
+    customer_id = customer.stripe_customer_id
     stripe = Stripe(world, data)
     second = T0 - 1000
     state = world.gateway.add_subscription(subscription_state(SUB, customer_id, first_status, period_end=T0))
