@@ -58,7 +58,7 @@ class World:
 async def world() -> AsyncIterator[World]:
     async with fake_service(Fakes(gateway=stripe_gateway())) as service:
         await (await service.get(RegisterUser)).execute(Identity(USER, EMAIL))
-        customer_id = await (await service.get(EnsureStripeCustomer)).execute(USER)
+        customer_id = (await (await service.get(EnsureStripeCustomer)).execute(USER)).stripe_customer_id or ""
         yield World(service, customer_id)
 
 
