@@ -3,15 +3,15 @@ sandbox mode (as `make run`): subscribe with a trial → the trial ends and is p
 declined → one e-mail, `past_due`, access kept → the retry succeeds → the issue is cleared →
 another renewal fails through the last retry → `unpaid`, no access.
 
-The tester's moves are the sandbox's own controls: the Dashboard's card switch and the clock."""
+The tester's moves are the sandbox's own controls: the Dashboard's trial and card switches, and the clock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
-import stripe
 
 from tests.e2e.test_journeys import Service, checkout_and_pay, client, eventually, find_price, service, sign_in
 
@@ -20,23 +20,16 @@ __all__ = ["service"]  # the fixture, shared with the other journeys
 USER, EMAIL = "user_renewal", "renewal@example.com"
 
 
-def _sandbox_stripe(base: str) -> stripe.StripeClient:
-    """The sandbox's Stripe API as a merchant's own scripts would reach it (its well-known test key)."""
-    return stripe.StripeClient(
-        "sk_test_sandbox", base_addresses={"api": f"{base}/sandbox/stripe"}, max_network_retries=0
-    )
-
-
 def _advance(base: str, seconds: int) -> dict[str, Any]:
     moved = httpx.post(f"{base}/sandbox/clock/advance", json={"seconds": seconds}, timeout=30)
     assert moved.status_code == 200, moved.text
     return dict(moved.json())
 
 
-def _advance_past_renewal(base: str, sandbox: stripe.StripeClient, subscription_id: str) -> None:
+def _advance_past_renewal(base: str, api: httpx.Client) -> None:
     """To the period end, plus the hour Stripe waits before charging the renewal invoice, plus a minute."""
-    end = sandbox.v1.subscriptions.retrieve(subscription_id)["items"].data[0].current_period_end
-    _advance(base, end + 3660 - _advance(base, 0)["now"])
+    end = datetime.fromisoformat(api.get("/api/me/billing").json()["subscription"]["current_period_end"])
+    _advance(base, int(end.timestamp()) + 3660 - _advance(base, 0)["now"])
 
 
 def _card(base: str, customer_id: str, outcome: str) -> None:
@@ -56,10 +49,10 @@ def _failed_emails(service: Service, count: int) -> Callable[[], bool]:
 
 def test_a_trial_then_a_failed_renewal_its_recovery_and_the_last_retry_failing(service: Service) -> None:
     base = service.base
-    sandbox = _sandbox_stripe(base)
     api = client(base, sign_in(base, USER, EMAIL))
     product, price = find_price(api.get("/api/stripe/products").json()["products"], recurring="month")
-    sandbox.v1.products.update(product["id"], {"metadata": {"trial_days": "7"}})
+    trial = httpx.post(f"{base}/sandbox/dashboard/products/{product['id']}/trial_days", json={"days": 7}, timeout=10)
+    assert trial.status_code == 200, trial.text
 
     def billing(check: Callable[[dict[str, Any]], bool]) -> Callable[[], dict[str, Any] | None]:
         def probe() -> dict[str, Any] | None:
@@ -72,10 +65,10 @@ def test_a_trial_then_a_failed_renewal_its_recovery_and_the_last_retry_failing(s
     checkout_and_pay(api, base, price["id"])
     trialing = eventually(billing(lambda b: b["subscription"]["status"] == "trialing"), "a trialing subscription")
     assert trialing["subscription"]["trial_end"] is not None and trialing["entitlements"]["active"] is True
-    sub_id, customer_id = trialing["subscription"]["id"], trialing["stripe_customer_id"]
+    customer_id = trialing["stripe_customer_id"]
 
     # the trial ends: one reminder, then the first paid invoice
-    _advance_past_renewal(base, sandbox, sub_id)
+    _advance_past_renewal(base, api)
     eventually(billing(lambda b: b["subscription"]["status"] == "active"), "the trial to end in an active plan")
     paid = eventually(
         lambda: [i for i in api.get("/api/me/invoices").json()["invoices"] if i["amount_paid"] == 1900],
@@ -86,7 +79,7 @@ def test_a_trial_then_a_failed_renewal_its_recovery_and_the_last_retry_failing(s
 
     # the next renewal is declined: one e-mail, past_due, access kept
     _card(base, customer_id, "declines")
-    _advance_past_renewal(base, sandbox, sub_id)
+    _advance_past_renewal(base, api)
     failing = eventually(
         billing(lambda b: b["payment_issue"] is not None and b["subscription"]["status"] == "past_due"),
         "a payment issue and past_due",
@@ -106,7 +99,7 @@ def test_a_trial_then_a_failed_renewal_its_recovery_and_the_last_retry_failing(s
 
     # another renewal fails, through the last retry: unpaid, no access
     _card(base, customer_id, "declines")
-    _advance_past_renewal(base, sandbox, sub_id)
+    _advance_past_renewal(base, api)
     eventually(billing(lambda b: b["subscription"]["status"] == "past_due"), "past_due again")
     # the retries, days apart as at Stripe: each failed attempt gets its e-mail while it is news
     for attempt, days in ((2, 3), (3, 5), (4, 7)):

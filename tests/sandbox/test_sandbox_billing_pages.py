@@ -113,3 +113,21 @@ def test_advancing_the_clock_from_the_dashboard_returns_to_it(sb: Sandbox, base_
     assert sb.state.now() >= before + 2 * 86400
     elsewhere = httpx.post(f"{base_url}/sandbox/clock/advance", data={"days": "0", "redirect": "https://evil.test/"})
     assert elsewhere.headers["location"] == "/sandbox"
+
+
+def test_the_dashboard_sets_a_products_trial_as_its_metadata(
+    client: stripe.StripeClient, sb: Sandbox, base_url: str
+) -> None:
+    pro = client.v1.prices.list({"lookup_keys": ["pro_monthly"]}).data[0].product
+    page = httpx.get(f"{base_url}/sandbox/dashboard").text
+    assert f"/sandbox/dashboard/products/{pro}/trial_days" in page
+    assert httpx.post(f"{base_url}/sandbox/dashboard/products/{pro}/trial_days", json={"days": 7}).status_code == 200
+    assert client.v1.products.retrieve(str(pro)).metadata["trial_days"] == "7"
+    updated = sb.events("product.updated")[-1]["data"]  # the service's catalog cache hears of it
+    assert "trial_days" not in updated["previous_attributes"]["metadata"]
+    assert updated["object"]["metadata"]["trial_days"] == "7"
+    refused = httpx.post(f"{base_url}/sandbox/dashboard/products/{pro}/trial_days", json={"days": "-2"})
+    assert (refused.status_code, refused.json()["error"]["param"]) == (400, "days")
+    cleared = httpx.post(f"{base_url}/sandbox/dashboard/products/{pro}/trial_days", data={"days": ""})
+    assert cleared.status_code == 303
+    assert "trial_days" not in client.v1.products.retrieve(str(pro)).metadata

@@ -1,8 +1,9 @@
 """`/sandbox/dashboard`: the sandbox's stand-in for Stripe's Dashboard, where a tester steers billing.
 
-Per customer: choose the test card the next charges go to (succeed, decline, ask for 3-D Secure);
-per open invoice: retry the payment now, void it, mark it uncollectible; and move the clock (which
-runs renewals, trial ends and the retry schedule). Every POST also takes JSON and answers JSON, so
+Per product with a recurring price: its free trial (`metadata.trial_days`, what a merchant sets in
+the Dashboard). Per customer: choose the test card the next charges go to (succeed, decline, ask
+for 3-D Secure); per open invoice: retry the payment now, void it, mark it uncollectible; and move
+the clock (which runs renewals, trial ends and the retry schedule). Every POST also takes JSON and answers JSON, so
 tests drive the same controls over HTTP.
 """
 
@@ -14,6 +15,7 @@ from litestar.params import FromPath
 from sandbox import collection
 from sandbox.errors import StripeError
 from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
+from sandbox.resources import products
 from sandbox.resources.payment_methods import Outcome, default_card, outcome_of
 from sandbox.store import Obj
 
@@ -44,6 +46,20 @@ def _invoice_row(invoice: Obj) -> str:
         f"<td>{esc(invoice['attempt_count'])}</td><td>{esc(when(invoice['next_payment_attempt']))}</td>"
         f"<td>{actions}</td></tr>"
     )
+
+
+def _trials(sb: "Sandbox") -> str:
+    store = sb.state.store
+    plans = [
+        p for p in store.all("product") if any(x["product"] == p["id"] and x["recurring"] for x in store.all("price"))
+    ]
+    rows = "".join(
+        f"<li>{esc(p['name'])}: <form method='post' action='{HOME}/products/{esc(p['id'])}/trial_days'>"
+        f"<input name='days' value='{esc(p['metadata'].get('trial_days', ''))}' size='3'> "
+        "<button class='secondary'>Set trial days</button></form></li>"
+        for p in plans
+    )
+    return f"<section><h2>Trials</h2><p>A first subscription gets the product's trial.</p><ul>{rows}</ul></section>"
 
 
 def _customer(sb: "Sandbox", customer: Obj, subs: list[Obj]) -> str:
@@ -95,7 +111,20 @@ def handlers(sb: "Sandbox") -> list[Any]:
         subs = state.store.all("subscription")
         owners = [c for c in state.store.all("customer") if any(s["customer"] == c["id"] for s in subs)]
         customers = "".join(_customer(sb, c, [s for s in subs if s["customer"] == c["id"]]) for c in owners)
-        return page("Dashboard — billing", settings + (customers or "<p>No subscriptions yet.</p>"))
+        body = settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
+        return page("Dashboard — billing", body)
+
+    @post("/dashboard/products/{product_id:str}/trial_days", status_code=200)
+    async def trial_days(product_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
+        data, from_form = await read_form(request)
+        days = str(data.get("days", "")).strip()
+        if days and not (days.isdigit() and int(days) > 0):
+            return done(from_form, None, StripeError("days must be a positive integer, or empty", param="days"))
+        try:
+            product = products.update(state, {"metadata": {"trial_days": days}}, product_id)
+        except StripeError as error:
+            return done(from_form, None, error)
+        return done(from_form, product)
 
     @post("/dashboard/customers/{customer_id:str}/card", status_code=200)
     async def card(customer_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
@@ -127,4 +156,4 @@ def handlers(sb: "Sandbox") -> list[Any]:
             return done(from_form, None, error)
         return done(from_form, invoice)
 
-    return [show, card, invoice_action]
+    return [show, trial_days, card, invoice_action]
