@@ -281,7 +281,7 @@ async def make_stack(sandbox: tuple[Sandbox, str], minter: TokenMinter, sqlite_u
             settings = load_settings(
                 stripe_env(sb, stripe_url, minter, database_url or sqlite_url, **env), env_file=None
             )
-            client = AsyncTestClient(app=create_app(settings, *providers, sweep_effects=False))
+            client = AsyncTestClient(app=create_app(settings, *providers, sweep_effects=None))
             await stack.enter_async_context(client)
             built = Stack(sb, stripe_url, client, minter, settings)
             built.skip_pending_events()  # earlier tests' events are not this app's business

@@ -24,6 +24,10 @@ def translate(error: BaseException) -> ApplicationError | None:
     """The application error for a database error; None for anything else (a bug: let it surface)."""
     if isinstance(error, OSError | TimeoutError | sa_exc.TimeoutError | sa_exc.DisconnectionError):
         return StorageUnavailable("the database is unavailable")  # unreachable, or the pool timed out
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # asyncpg's own, unwrapped: only connecting raises it so (every statement's error is wrapped),
+        # e.g. the server refusing connections while it starts up or shuts down.
+        return StorageUnavailable("the database is unavailable")
     if not isinstance(error, sa_exc.DBAPIError):
         return None
     state = _sqlstate(error)
