@@ -9,19 +9,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, event, insert, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Executable, bindparam, event, insert, select, text
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence import driver, effects, events, orders
 from adapters.persistence.database import create_engine
-from adapters.persistence.models import OrderRow, WebhookEventRow
+from adapters.persistence.models import orders as orders_table
+from adapters.persistence.models import webhook_events
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import StorageUnavailable
 from application.ports.repositories import Effect
@@ -56,7 +57,7 @@ async def test_rows_read_on_the_driver_path_equal_sqlalchemys(migrated_postgres_
             await uow.effects.add_all_if_absent([Effect("e_1", "order_confirmation", {"order_id": "o"}, T0)])
             await uow.commit()
 
-        cases = [
+        cases: list[tuple[Executable, dict[str, Any]]] = [
             (orders._BY_ID[1], {"key": "ord_1"}),  # JSONB items, timestamptz columns, FOR UPDATE
             (events._BY_ID, {"event_id": "evt_1"}),  # bytea payload
             (effects._CLAIM, {"effect_key": "e_1", "now": T0, "until": T0}),  # UPDATE … RETURNING, a literal bind
@@ -238,15 +239,14 @@ async def test_a_connection_left_half_open_by_a_cut_fails_no_request_and_is_neve
 
 
 def test_a_reusable_statement_must_have_plain_bind_parameters() -> None:
-    table = OrderRow.__table__
-    expanding = driver.reusable(select(table).where(table.c.id.in_(bindparam("ids", expanding=True))))
+    dialect = create_engine("postgresql+asyncpg://u@h/d").sync_engine.dialect
+    expanding = driver.reusable(select(orders_table).where(orders_table.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(TypeError, match="plain bind parameters"):
-        driver.compiled(expanding, postgresql.asyncpg.dialect())
+        driver.compiled(expanding, dialect)
     # `attempts` has a Python-side default SQLAlchemy fills in per execution: not a value to take once.
-    events_table = WebhookEventRow.__table__
-    with_default = driver.reusable(insert(events_table).values(id=bindparam("id")))
+    with_default = driver.reusable(insert(webhook_events).values(id=bindparam("id")))
     with pytest.raises(TypeError, match="Python-side defaults"):
-        driver.compiled(with_default, postgresql.asyncpg.dialect())
+        driver.compiled(with_default, dialect)
 
 
 def test_one_or_none_refuses_several_rows() -> None:

@@ -29,7 +29,7 @@ from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_process.cache import InMemoryCache
 from adapters.persistence.migrate import upgrade
-from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.models import webhook_events
 from application.outbox import Outbox
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -252,7 +252,7 @@ class Harness:
         async def count() -> int:
             engine = await self.app.state.dishka_container.get(AsyncEngine)
             async with engine.connect() as conn:
-                return int((await conn.execute(select(func.count()).select_from(WebhookEventRow))).scalar_one())
+                return int((await conn.execute(select(func.count()).select_from(webhook_events))).scalar_one())
 
         return self.client.blocking_portal.call(count)
 
