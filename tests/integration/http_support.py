@@ -41,7 +41,7 @@ WEBHOOK_PATH = "/api/webhooks/stripe"
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem body with the given status (contract §4)."""
+    """An RFC 9457 problem body with the given status."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     body = response.json()

@@ -1,4 +1,4 @@
-"""Contract §5 Catalog: config, products and coupons from the sandbox's seeded catalog, through the
+"""The catalog: config, products and coupons from the sandbox's seeded catalog, through the
 cache (warm reads cost no Stripe call, ETags, webhook invalidation, Stripe down)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Contract §5 Checkout: `POST /api/stripe/checkout` and `GET /api/stripe/checkout/{id}`, end to end
+"""Checkout: `POST /api/stripe/checkout` and `GET /api/stripe/checkout/{id}`, end to end
 against the sandbox as the Stripe server."""
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ def create_database_config(url: str) -> SQLAlchemyAsyncConfig:
             else EngineConfig(pool_size=1, max_overflow=0, pool_timeout=60)
         )
     else:
-        # No pre-ping: it costs three round trips on every checkout from the pool (a third of a
-        # webhook's). A connection the server ended is found out without one: by the driver at
+        # No pre-ping: it costs round trips on every checkout from the pool, as many as a third of
+        # a webhook's. A connection the server ended is found out without one: by the driver at
         # checkout (`_replace_closed`), else by the transaction's first statement, which then runs
         # again on another connection (`transaction.Transaction.execute`).
         engine_config = EngineConfig(pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=10)

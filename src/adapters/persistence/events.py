@@ -30,8 +30,7 @@ _SAVE = reusable(
 
 
 # The claim: one UPDATE locks the row (a concurrent claim waits, then re-reads the row and matches
-# nothing once the first committed) and marks it processed, where SELECT … FOR UPDATE and a final
-# UPDATE took two round trips.
+# nothing once the first committed) and marks it processed, in one round trip.
 _CLAIM = reusable(
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"), *(_EVENTS.c.status != done.value for done in sorted(DONE)))

@@ -1,11 +1,10 @@
 """The database side of one unit of work: one pooled connection and its transaction, shared by
 every repository of the unit of work.
 
-Why Core and no ORM Session: CPU per webhook event. Measured on PostgreSQL, an ORM entity select
-costs ~280 µs of CPU where the same Core select, built once, costs ~110 µs (most of that the round
-trip); a Session around a transaction (autobegin, connection lookup per statement, flush on commit,
-identity map on close) adds ~80 µs per transaction over a Connection. The repositories build
-their statements once at import, with bind parameters, and map rows to domain objects themselves.
+Why Core and no ORM Session: CPU per webhook event (an ORM select, and a Session around each
+transaction, cost several times a Core statement built once: figures in bench/README.md, "Why the
+code looks as it does"). The repositories build their statements once at import, with bind
+parameters, and map rows to domain objects themselves.
 """
 
 from __future__ import annotations
@@ -195,7 +194,7 @@ _AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakK
 
 def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
     """The same pool in autocommit mode: SQLAlchemy's asyncpg adapter then sends no BEGIN of its
-    own, and `Transaction` decides. Made once per engine (making one costs ~25 µs)."""
+    own, and `Transaction` decides. Made once per engine: making one is not free."""
     found = _AUTOCOMMIT.get(engine)
     if found is None:
         found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
