@@ -22,6 +22,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
+from typing import Protocol
 
 from application.errors import ApplicationError
 from application.ports.clock import Clock
@@ -33,6 +34,24 @@ log = logging.getLogger("billing.outbox")
 # recorded it, what that transaction already held (e.g. the captured `Order`), else None: it may
 # use that instead of reading it again, and must read it itself when given None (the sweeper).
 Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
+
+
+class EffectPerformers(Protocol):
+    """A family of effects (order confirmations, refund e-mails, …): the performer of each of its
+    kinds. The composition root hands every family to the outbox (a new one is one line there)."""
+
+    def performers(self) -> Mapping[str, Performer]: ...
+
+
+def performers_of(families: Iterable[EffectPerformers]) -> dict[str, Performer]:
+    merged: dict[str, Performer] = {}
+    for family in families:
+        for kind, performer in family.performers().items():
+            if kind in merged:
+                raise ValueError(f"two performers for effects of kind {kind!r}")
+            merged[kind] = performer
+    return merged
+
 
 # Longer than the slowest performance of one subject's effects, which run one after the other:
 # an e-mail (SMTP operations time out at 10 s each) then a Stripe call (15 s, retried twice with
@@ -70,6 +89,9 @@ class Outbox:
         recorded them, and performs them or has done so) are registered with `uow`, for
         `perform(uow)` after commit. `known` is handed to their performers then.
         """
+        unknown = set(effects) - set(self._performers)
+        if unknown:  # it would wait in the outbox forever: refuse it while the change can roll back
+            raise ValueError(f"no performer for effects of kind {', '.join(sorted(unknown))}")
         now = self._clock.now()
         rows = [Effect(f"{kind}:{subject}", kind, dict(payload), now, attempts=1) for kind, payload in effects.items()]
         inserted = await uow.effects.add_all_if_absent(rows, leased_until=now + timedelta(seconds=LEASE_SECONDS))
