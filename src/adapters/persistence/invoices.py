@@ -4,15 +4,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import InvoiceRow
+from adapters.persistence.models import invoices as _INVOICES
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import upsert
 from domain.invoice import Invoice, InvoiceStatus
 
-_INVOICES: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _BY_ID = reusable(select(_INVOICES).where(_INVOICES.c.stripe_invoice_id == bindparam("invoice_id")))
 _BY_ID_FOR_UPDATE = reusable(_BY_ID.with_for_update())
 _FOR_USER = reusable(
