@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from adapters.persistence.database import sqlite_file
+from entrypoints.http.webhooks import WEBHOOK_PATH
 from entrypoints.settings import ClerkSettings, Secret, Settings
 from sandbox import Sandbox
 
@@ -33,7 +34,9 @@ def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     local = local_base(settings)
     sandbox = Sandbox(
         public_url=settings.app_url,
-        webhook_url=f"{local}/api/webhooks/stripe",
+        # registered under APP_URL as `billing webhooks setup` would, delivered to where we listen
+        webhook_url=f"{settings.app_url}{WEBHOOK_PATH}",
+        local_url=local,
         state_path=state_path(settings),
     )
     stripe = msgspec.structs.replace(

@@ -17,16 +17,19 @@ from sandbox.forms import decode
 from sandbox.idempotency import Idempotency, Stored, fingerprint
 from sandbox.ids import new_id
 from sandbox.resources import (
+    account,
+    billing_portal,
     checkout,
     checkout_lines,
     coupons,
     customers,
+    events,
     payment_intents,
-    portal_and_events,
     prices,
     products,
     promotion_codes,
     subscriptions,
+    webhook_endpoints,
 )
 from sandbox.state import State
 from sandbox.testhooks import Faults, LoggedRequest, RequestLog
@@ -41,7 +44,10 @@ ROUTES: list[routing.Route] = [
     *checkout.ROUTES,
     *payment_intents.ROUTES,
     *subscriptions.ROUTES,
-    *portal_and_events.ROUTES,
+    *billing_portal.ROUTES,
+    *events.ROUTES,
+    *webhook_endpoints.ROUTES,
+    *account.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
 

@@ -10,14 +10,13 @@ from sandbox.store import Obj, Store
 @dataclass
 class State:
     public_url: str
-    has_webhook_endpoint: bool = False
     store: Store = field(default_factory=Store)
     clock: Clock = field(default_factory=Clock)
     # data Stripe keeps but never shows on the object itself (a session's line items and settings)
     hidden: dict[str, Obj] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.events = Events(self.store, self.clock, self.has_webhook_endpoint)
+        self.events = Events(self.store, self.clock)
 
     def now(self) -> int:
         return self.clock.now()

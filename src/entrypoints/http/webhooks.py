@@ -8,9 +8,12 @@ from litestar import Controller, Request, post
 from application.webhooks.process_event import ProcessStripeEvent
 from entrypoints.http.schemas import WebhookOut
 
+# Where Stripe delivers: `billing webhooks setup` registers APP_URL + this path.
+WEBHOOK_PATH = "/api/webhooks/stripe"
+
 
 class StripeWebhookController(Controller):
-    path = "/api/webhooks/stripe"
+    path = WEBHOOK_PATH
     tags = ["webhooks"]
 
     @post("/", status_code=200, summary="Stripe's signed events", description="Verified over the raw body.")

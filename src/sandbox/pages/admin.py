@@ -1,8 +1,8 @@
-"""`/sandbox/clock/advance` and `/sandbox/events`: moving time and watching webhook delivery."""
+"""`/sandbox/clock/advance`: moving time."""
 
 from typing import TYPE_CHECKING, Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, post
 
 from sandbox.pages.common import read_form, see_other
 
@@ -21,24 +21,4 @@ def handlers(sb: "Sandbox") -> list[Any]:
             return Response({"error": str(error)}, status_code=400)
         return see_other("/sandbox") if from_form else Response(report)
 
-    @get("/events", sync_to_thread=False)
-    def events() -> dict[str, Any]:
-        deliveries = sb.deliverer.log
-        data = []
-        for event in sb.state.store.all("event"):
-            record = deliveries.get(event["id"])
-            data.append(
-                {
-                    "id": event["id"],
-                    "type": event["type"],
-                    "created": event["created"],
-                    **(
-                        {"attempts": 0, "last_status": None, "delivered": False}
-                        if record is None
-                        else {k: v for k, v in record.as_json().items() if k not in ("id", "type")}
-                    ),
-                }
-            )
-        return {"webhook_url": sb.webhook_url, "data": data}
-
-    return [advance, events]
+    return [advance]
