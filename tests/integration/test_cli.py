@@ -138,7 +138,8 @@ async def test_events_failed_lists_a_stored_failed_event(migrated: dict[str, str
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "evt_cli_failed\tcustomer.subscription.updated\tattempts=1\tPaymentProviderUnavailable: Stripe timed out"
+        "evt_cli_failed\tcustomer.subscription.updated\tattempts=1\tPaymentProviderUnavailable: Stripe timed out",
+        "1 failed event(s)",
     ]
 
 
@@ -150,7 +151,7 @@ async def test_events_replay_runs_a_failed_event_again_and_marks_it_processed(mi
     result = billing("events", "replay", "evt_cli_replay", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["evt_cli_replay\tprocessed"]
+    assert result.stdout.splitlines() == ["evt_cli_replay\tprocessed", "replayed 1, failed 0"]
     replayed = await _stored_event(url, "evt_cli_replay")
     assert replayed is not None
     assert (replayed.status, replayed.attempts, replayed.last_error) == (EventStatus.PROCESSED, 2, None)
@@ -160,7 +161,7 @@ def test_events_replay_of_an_unknown_event_fails_and_says_so(migrated: dict[str,
     result = billing("events", "replay", "evt_nowhere", env=migrated)
 
     assert result.returncode == 1
-    assert result.stdout.splitlines() == ["evt_nowhere\tfailed: No stored event evt_nowhere."]
+    assert result.stdout.splitlines() == ["evt_nowhere\tfailed: No stored event evt_nowhere.", "replayed 1, failed 1"]
     assert "Traceback" not in result.stderr
 
 

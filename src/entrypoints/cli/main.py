@@ -60,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=100)
     replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
 
+    doctor = commands.add_parser("doctor", help="check the configuration and every service the app depends on")
+    doctor.set_defaults(func=lambda s, a: _run(_doctor(s)))
+    webhooks = commands.add_parser("webhooks", help="the Stripe webhook endpoint of this service")
+    webhooks_commands = webhooks.add_subparsers(required=True)
+    setup = webhooks_commands.add_parser("setup", help="create or update it with exactly the handled event types")
+    setup.set_defaults(func=lambda s, a: _run(_webhooks_setup(s)))
+
     effects = commands.add_parser("effects", help="run pending side effects (e-mails, Stripe metadata)")
     effects.set_defaults(func=lambda s, a: _run(_run_effects(s)))
     return parser
@@ -107,8 +114,10 @@ def _run(coro: object) -> int:
 async def _list_failed(settings: Settings, limit: int) -> int:
     from entrypoints.cli.operations import list_failed_events
 
-    for line in await list_failed_events(settings, limit):
+    lines = await list_failed_events(settings, limit)
+    for line in lines:
         print(line)
+    print(f"{len(lines)} failed event(s)")
     return 0
 
 
@@ -116,10 +125,24 @@ async def _replay(settings: Settings, event_id: str | None, limit: int) -> int:
     from entrypoints.cli.operations import replay_events
 
     failures = 0
-    for event, outcome in await replay_events(settings, event_id, limit):
+    results = await replay_events(settings, event_id, limit)
+    for event, outcome in results:
         print(f"{event}\t{outcome}")
         failures += outcome.startswith("failed")
+    print(f"replayed {len(results)}, failed {failures}")
     return 1 if failures else 0
+
+
+async def _doctor(settings: Settings) -> int:
+    from entrypoints.cli.doctor import doctor
+
+    return await doctor(settings)
+
+
+async def _webhooks_setup(settings: Settings) -> int:
+    from entrypoints.cli.doctor import webhooks_setup
+
+    return await webhooks_setup(settings)
 
 
 async def _run_effects(settings: Settings) -> int:

@@ -18,6 +18,7 @@ from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
+from entrypoints.http.admin_events import AdminEventsController
 from entrypoints.http.catalog import CatalogController
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
@@ -37,6 +38,7 @@ CONTROLLERS = [
     PortalController,
     MeController,
     AdminOrdersController,
+    AdminEventsController,
     StripeWebhookController,
 ]
 
