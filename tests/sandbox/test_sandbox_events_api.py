@@ -107,3 +107,19 @@ def test_the_account_of_the_key_is_retrievable_and_stable(client: stripe.StripeC
     assert first.id.startswith("acct_")
     assert first.id == second.id
     assert first.charges_enabled is True
+
+
+def test_the_lists_a_reconciliation_reads_take_created_bounds(client: stripe.StripeClient, sb: Sandbox) -> None:
+    early = client.v1.customers.create({"email": "early-list@example.com"})
+    sb.advance_clock(seconds=100)
+    middle = sb.state.now()
+    late = client.v1.customers.create({"email": "late-list@example.com"})
+
+    since = [c.id for c in client.v1.customers.list({"created": {"gte": middle}}).data]
+    before = [c.id for c in client.v1.customers.list({"created": {"lt": middle}, "limit": 100}).data]
+
+    assert since == [late.id]
+    assert early.id in before
+    assert late.id not in before
+    for listing in (client.v1.payment_intents, client.v1.subscriptions, client.v1.checkout.sessions):
+        assert listing.list({"created": {"gte": middle}}).data == []  # type: ignore[attr-defined]
