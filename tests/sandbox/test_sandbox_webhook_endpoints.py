@@ -22,7 +22,7 @@ def test_the_secret_is_returned_on_creation_only(client: stripe.StripeClient) ->
     )
 
     assert created.id.startswith("we_")
-    assert created.secret.startswith("whsec_")
+    assert created.secret is not None and created.secret.startswith("whsec_")
     assert created.api_version == "2026-10-28.endive"
     assert (created.status, created.enabled_events) == ("enabled", ["customer.created", "product.updated"])
     retrieved = client.v1.webhook_endpoints.retrieve(created.id)
@@ -72,6 +72,7 @@ def test_an_endpoint_receives_only_its_enabled_events_signed_with_its_own_secret
         client.v1.customers.create({"email": "after-disabling@example.com"})
         owed = client.v1.events.list({"type": "customer.created", "limit": 1}).data[0]
 
+    assert endpoint.secret is not None
     assert _delivered_types(receiver, endpoint.secret) == ["customer.created"]
     assert disabled.status == "disabled"
     assert owed.pending_webhooks == 0
