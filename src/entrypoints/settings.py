@@ -4,6 +4,7 @@ that name the variable. No import-time globals; no default for a secret."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -13,6 +14,7 @@ import msgspec
 from dotenv import dotenv_values
 
 T = TypeVar("T")
+DEFAULT_EVENTS_PULL_SECONDS = 15 * 60
 
 
 class SettingsError(ValueError):
@@ -64,11 +66,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     display_locale: str = "en_US"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    events_pull_interval: int | None = None  # seconds; None: the mode's default (events_pull_seconds)
 
     @property
     def sandbox_mode(self) -> bool:
         """No Stripe key: the embedded Stripe sandbox serves instead."""
         return self.stripe.secret_key is None
+
+    @property
+    def events_pull_seconds(self) -> int:
+        """How often the server asks Stripe for missed events; 0: never. Unset: 15 minutes with a
+        real key, never in sandbox mode (its events all reach the service in process)."""
+        if self.events_pull_interval is not None:
+            return self.events_pull_interval
+        return 0 if self.sandbox_mode else DEFAULT_EVENTS_PULL_SECONDS
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -128,6 +139,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         display_locale=get("DISPLAY_LOCALE", _locale, "en_US"),
         log_level=get("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True), "INFO"),
         log_format=get("LOG_FORMAT", _choice("console", "json"), "console"),  # type: ignore[arg-type]
+        events_pull_interval=get("EVENTS_PULL_INTERVAL", _duration, None),
     )
 
 
@@ -249,6 +261,20 @@ def _email_from(value: str) -> str:
     if "@" not in parseaddr(value)[1]:
         raise ValueError("must be an e-mail address, optionally with a name: Billing <billing@example.com>")
     return value
+
+
+_DURATION = re.compile(r"^(\d+)\s*(second|minute|hour|day)s?$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _duration(value: str) -> int:
+    """Seconds: `30 seconds`, `15 minutes`, `1 hour`, `2 days`, or a bare number of seconds (`0`)."""
+    if value.isdigit():
+        return int(value)
+    found = _DURATION.match(value.strip().lower())
+    if not found:
+        raise ValueError("must be a duration such as '30 seconds', '15 minutes' or '1 hour', or 0 (off)")
+    return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
 
 
 def _rate_limit(value: str) -> str:
