@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=100)
     replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
 
+    sync = commands.add_parser(
+        "sync", help="compare stored customers, subscriptions and open orders with Stripe; repair"
+    )
+    sync.add_argument("--dry-run", action="store_true", help="report differences, change nothing")
+    sync.set_defaults(func=lambda s, a: _run(_sync(s, a.dry_run)))
+
     doctor = commands.add_parser("doctor", help="check the configuration and every service the app depends on")
     doctor.set_defaults(func=lambda s, a: _run(_doctor(s)))
     webhooks = commands.add_parser("webhooks", help="the Stripe webhook endpoint of this service")
@@ -131,6 +137,12 @@ async def _replay(settings: Settings, event_id: str | None, limit: int) -> int:
         failures += outcome.startswith("failed")
     print(f"replayed {len(results)}, failed {failures}")
     return 1 if failures else 0
+
+
+async def _sync(settings: Settings, dry_run: bool) -> int:
+    from entrypoints.cli.drift import sync
+
+    return await sync(settings, dry_run=dry_run)
 
 
 async def _doctor(settings: Settings) -> int:
