@@ -9,9 +9,9 @@ from adapters.in_process.probe import StaticProbe
 from application.errors import PaymentProviderUnavailable
 from application.operations.diagnose import Diagnose, Probes
 from application.operations.set_up_webhook_endpoint import SetUpWebhookEndpoint
-from application.operations.webhook_registration import WebhookTarget, handled_event_patterns
+from application.operations.webhook_registration import WebhookTarget
 from application.ports.probe import Finding
-from application.webhooks.dispatch import handler_for
+from application.webhooks.dispatch import handled_event_patterns, route_for
 
 URL = "https://shop.test/api/webhooks/stripe"
 VERSION = "2026-10-28.endive"
@@ -46,7 +46,7 @@ def test_every_handled_pattern_has_a_handler_and_families_expand_to_concrete_nam
 ) -> None:
     types = handled(account)
 
-    assert all(handler_for(t) is not None for t in types)
+    assert all(route_for(t) is not None for t in types)
     assert "*" not in "".join(types)
     assert {"product.created", "product.updated", "product.deleted", "checkout.session.completed"} <= set(types)
     assert "customer.created" not in types

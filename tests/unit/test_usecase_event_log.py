@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,36 +12,32 @@ import pytest
 
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.event_log import InMemoryEventLog
-from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
-from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
-from adapters.stripe.event_verifier import StripeEventVerifier
-from application.catalog.invalidate_catalog import InvalidateCatalog
-from application.errors import NotFound, ValidationFailed
+from adapters.in_memory.unit_of_work import InMemoryStore
+from adapters.in_process.cache import InMemoryCache
+from application.errors import NotFound, StorageUnavailable, ValidationFailed
 from application.event_log.error_summary import MAX_LENGTH, error_summary
 from application.event_log.list_events import ListEvents
 from application.event_log.replay_event import ReplayEvent
-from application.orders.advance_order import AdvanceOrder
-from application.orders.capture_order import CaptureOrder
-from application.outbox import Outbox
-from application.subscriptions.sync_subscription import SyncSubscription
-from application.webhooks.context import WebhookContext
 from application.webhooks.process_event import ProcessStripeEvent
 from domain.webhook_event import EventStatus, WebhookEvent
+from tests.support.container import Fakes, fake_service
 from tests.support.stripe_events import event, stripe_object
 from tests.unit.factories import T0
 
 
-class FailingCache:
-    """Catalog invalidation that fails until told otherwise (the cache is down)."""
+class SwitchableCache(InMemoryCache):
+    """The catalog cache, down until told otherwise; counts the invalidations that went through."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__(clock)
         self.down = True
         self.invalidations = 0
 
-    async def invalidate_tags(self, tags: object) -> None:
+    async def invalidate_tags(self, tags: Iterable[str]) -> None:
         if self.down:
-            raise RuntimeError("cache down")
+            raise StorageUnavailable("the cache is down")
         self.invalidations += 1
+        await super().invalidate_tags(tags)
 
 
 def stored(event_id: str, status: EventStatus, *, minutes: int = 0, type: str = "product.updated") -> WebhookEvent:
@@ -90,40 +88,32 @@ async def test_a_bad_filter_is_a_validation_error_naming_it(
     assert refused.value.errors[0]["key"] == key
 
 
-def replay_world(store: InMemoryStore, cache: FailingCache) -> ReplayEvent:
-    uow, clock, gateway = InMemoryUnitOfWork(store), ManualClock(T0), InMemoryPaymentGateway()
-    outbox = Outbox(uow, clock, {})
-    advance = AdvanceOrder(clock, outbox)
-    context = WebhookContext(
-        uow,
-        gateway,
-        advance,
-        CaptureOrder(uow, gateway, advance, outbox),
-        SyncSubscription(gateway),
-        InvalidateCatalog(cache),  # type: ignore[arg-type]
-        auto_capture=False,
-    )
-    process = ProcessStripeEvent(StripeEventVerifier(()), uow, clock, outbox, context)
-    return ReplayEvent(process, InMemoryEventLog(store))
+@contextlib.asynccontextmanager
+async def replaying(store: InMemoryStore, *, cache_down: bool) -> AsyncIterator[tuple[ReplayEvent, SwitchableCache]]:
+    """ReplayEvent over the service's own pipeline, wired on the fakes around `store`."""
+    fakes = Fakes(store=store)
+    cache = SwitchableCache(fakes.clock)
+    cache.down = cache_down
+    fakes.cache = cache
+    async with fake_service(fakes) as service:
+        yield ReplayEvent(await service.get(ProcessStripeEvent), InMemoryEventLog(store)), cache
 
 
 async def test_replaying_a_failed_event_runs_its_handler_and_returns_it_processed(store: InMemoryStore) -> None:
-    cache = FailingCache()
-    cache.down = False
     log_with(store, replace(stored("evt_replay", EventStatus.FAILED), attempts=1, last_error="RuntimeError: down"))
 
-    replayed = await replay_world(store, cache).execute("evt_replay")
+    async with replaying(store, cache_down=False) as (replay, cache):
+        replayed = await replay.execute("evt_replay")
 
     assert (replayed.status, replayed.attempts, replayed.last_error) == (EventStatus.PROCESSED, 2, None)
     assert cache.invalidations == 1
 
 
 async def test_replaying_a_processed_event_repeats_nothing(store: InMemoryStore) -> None:
-    cache = FailingCache()
-    cache.down = False
     log_with(store, replace(stored("evt_done", EventStatus.PROCESSED), attempts=1))
 
-    replayed = await replay_world(store, cache).execute("evt_done")
+    async with replaying(store, cache_down=False) as (replay, cache):
+        replayed = await replay.execute("evt_done")
 
     assert (replayed.status, replayed.attempts) == (EventStatus.PROCESSED, 1)
     assert cache.invalidations == 0
@@ -132,15 +122,17 @@ async def test_replaying_a_processed_event_repeats_nothing(store: InMemoryStore)
 async def test_a_replay_that_fails_again_returns_the_event_failed_with_its_error(store: InMemoryStore) -> None:
     log_with(store, replace(stored("evt_again", EventStatus.FAILED), attempts=1, last_error="RuntimeError: x"))
 
-    replayed = await replay_world(store, FailingCache()).execute("evt_again")
+    async with replaying(store, cache_down=True) as (replay, _):
+        replayed = await replay.execute("evt_again")
 
     assert (replayed.status, replayed.attempts) == (EventStatus.FAILED, 2)
-    assert replayed.last_error is not None and "cache down" in replayed.last_error
+    assert replayed.last_error is not None and "the cache is down" in replayed.last_error
 
 
 async def test_replaying_an_unknown_event_is_not_found(store: InMemoryStore) -> None:
-    with pytest.raises(NotFound):
-        await replay_world(store, FailingCache()).execute("evt_nowhere")
+    async with replaying(store, cache_down=False) as (replay, _):
+        with pytest.raises(NotFound):
+            await replay.execute("evt_nowhere")
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
-from application.ports.payment_gateway import CheckoutSession, PaymentIntent, SubscriptionState
 from application.ports.stripe_listings import ListedCustomer
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 

@@ -17,8 +17,8 @@ from stripe.params.checkout import SessionListParams
 
 from adapters.stripe import mapping
 from adapters.stripe.errors import call
-from application.ports.payment_gateway import CheckoutSession, PaymentIntent, SubscriptionState
 from application.ports.stripe_listings import ListedCustomer
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 
 PAGE_SIZE = 100
 

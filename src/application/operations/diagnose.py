@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import ApplicationError
-from application.operations.webhook_registration import Assessment, WebhookTarget, assess, handled_event_patterns
+from application.operations.webhook_registration import Assessment, WebhookTarget, assess
 from application.ports.payment_account import PaymentAccount
 from application.ports.probe import Finding, Probe
+from application.webhooks.dispatch import handled_event_patterns
 
 SETUP = "run `billing webhooks setup`"
 

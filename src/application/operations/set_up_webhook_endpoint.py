@@ -3,8 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from application.operations.webhook_registration import WebhookTarget, assess, handled_event_patterns
+from application.operations.webhook_registration import WebhookTarget, assess
 from application.ports.payment_account import PaymentAccount, WebhookEndpoint
+from application.webhooks.dispatch import handled_event_patterns
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -6,12 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.ports.payment_account import WebhookEndpoint
-from application.webhooks.dispatch import FAMILY_HANDLERS, HANDLERS
-
-
-def handled_event_patterns() -> tuple[str, ...]:
-    """Every event type the dispatch table handles: names, and families as `product.*`."""
-    return (*HANDLERS, *(f"{family}.*" for family in FAMILY_HANDLERS))
 
 
 @dataclass(frozen=True, slots=True)

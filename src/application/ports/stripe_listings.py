@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from application.ports.payment_gateway import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
