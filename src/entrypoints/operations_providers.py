@@ -24,6 +24,7 @@ from adapters.stripe.gateway import StripeHTTPClient, create_stripe_client
 from adapters.stripe.listings import StripeListings
 from application.errors import ServiceNotConfigured
 from application.event_log.list_events import ListEvents
+from application.event_log.pull_events import PullEvents
 from application.event_log.replay_event import ReplayEvent
 from application.operations.diagnose import Diagnose, Probes
 from application.operations.set_up_webhook_endpoint import SetUpWebhookEndpoint
@@ -36,6 +37,8 @@ from application.ports.payment_account import PaymentAccount
 from application.ports.probe import Finding, Probe
 from application.ports.stripe_listings import CustomerListing, PaymentListing, SubscriptionListing
 from application.reconciliation.customers import CustomerReconciler
+from application.reconciliation.orders import OpenOrderReconciler
+from application.reconciliation.subscriptions import SubscriptionReconciler
 from application.reconciliation.sync_with_stripe import Reconcilers, SyncWithStripe
 from entrypoints.http.webhooks import WEBHOOK_PATH
 from entrypoints.settings import Settings
@@ -97,9 +100,12 @@ class OperationsProvider(Provider):
             yield InProcessJobLock()
 
     @provide(scope=Scope.REQUEST)
-    def reconcilers(self, customers: CustomerReconciler) -> Reconcilers:
-        # customers first: a link lets the subscription reconciler find a subscription's user
-        return Reconcilers([customers])
+    def reconcilers(
+        self, customers: CustomerReconciler, subscriptions: SubscriptionReconciler, orders: OpenOrderReconciler
+    ) -> Reconcilers:
+        # customers first: a link lets the subscription reconciler find a subscription's user.
+        # Another family's reconciler (refunds, invoices) is one more parameter and entry here.
+        return Reconcilers([customers, subscriptions, orders])
 
     @provide(scope=Scope.APP)
     def webhook_target(self, settings: Settings) -> WebhookTarget:
@@ -125,4 +131,7 @@ class OperationsProvider(Provider):
     diagnose = provide(Diagnose, scope=Scope.REQUEST)
     set_up_webhook_endpoint = provide(SetUpWebhookEndpoint, scope=Scope.REQUEST)
     customer_reconciler = provide(CustomerReconciler, scope=Scope.REQUEST)
+    subscription_reconciler = provide(SubscriptionReconciler, scope=Scope.REQUEST)
+    order_reconciler = provide(OpenOrderReconciler, scope=Scope.REQUEST)
     sync_with_stripe = provide(SyncWithStripe, scope=Scope.REQUEST)
+    pull_events = provide(PullEvents, scope=Scope.REQUEST)

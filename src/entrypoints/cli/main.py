@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=100)
     replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
 
+    pull = events_commands.add_parser("pull", help="fetch handled events Stripe sent but the service never stored")
+    start = pull.add_mutually_exclusive_group()
+    start.add_argument("--since", metavar="ISO8601", help="from this time (default: a little before the newest stored)")
+    start.add_argument("--hours", type=float, metavar="N", help="from N hours ago")
+    pull.set_defaults(func=lambda s, a: _run(_pull(s, a.since, a.hours)))
+
     sync = commands.add_parser(
         "sync", help="compare stored customers, subscriptions and open orders with Stripe; repair"
     )
@@ -147,6 +153,17 @@ async def _replay(settings: Settings, event_id: str | None, limit: int) -> int:
         failures += outcome.startswith("failed")
     print(f"replayed {len(results)}, failed {failures}")
     return 1 if failures else 0
+
+
+async def _pull(settings: Settings, since: str | None, hours: float | None) -> int:
+    from entrypoints.cli.drift import pull, pull_start
+
+    try:
+        start = pull_start(since, hours)
+    except ValueError:
+        print("error: --since: must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", file=sys.stderr)
+        return 2
+    return await pull(settings, since=start)
 
 
 async def _sync(settings: Settings, dry_run: bool) -> int:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from dishka import FromDishka
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery, Parameter
 
 from application.event_log.error_summary import error_summary
-from application.event_log.list_events import ListEvents
+from application.event_log.list_events import MAX_LIMIT, ListEvents
 from application.event_log.replay_event import ReplayEvent
 from application.ports.tokens import Identity
-from domain.webhook_event import WebhookEvent
+from domain.webhook_event import EventStatus, WebhookEvent
 from entrypoints.http.auth import admin_user
+from entrypoints.http.openapi import SIGNED_IN, problems
+
+EventId = Annotated[str, Parameter(max_length=255, description="A Stripe event id (evt_…).")]
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="How many events, at most.")]
+EventType = Annotated[str | None, Parameter(max_length=255, description="Only events of this type.")]
 
 
 class EventOut(msgspec.Struct):
@@ -50,21 +56,31 @@ class AdminEventsController(Controller):
     path = "/api/admin/events"
     tags = ["admin"]
     dependencies = {"admin": Provide(admin_user)}
+    security = SIGNED_IN
 
-    @get("/", summary="Stored Stripe events, most recently received first (filter by status and type)")
+    @get(
+        "/",
+        summary="Stored Stripe events, most recently received first (filter by status and type)",
+        responses=problems(400, 401, 403, 503),
+    )
     async def log(
         self,
         admin: NamedDependency[Identity],
         events: FromDishka[ListEvents],
-        status: FromQuery[str | None] = None,
-        type: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        status: FromQuery[EventStatus | None] = None,
+        type: FromQuery[EventType] = None,
+        limit: FromQuery[Limit] = 50,
     ) -> EventsOut:
-        found = await events.execute(status=status, type=type, limit=limit)
+        found = await events.execute(status=status.value if status else None, type=type, limit=limit)
         return EventsOut([EventOut.of(e) for e in found])
 
-    @post("/{event_id:str}/replay", status_code=200, summary="Run a stored event again through its handler")
+    @post(
+        "/{event_id:str}/replay",
+        status_code=200,
+        summary="Run a stored event again through its handler (a processed one: nothing repeats)",
+        responses=problems(400, 401, 403, 404, 503),
+    )
     async def replay(
-        self, event_id: FromPath[str], admin: NamedDependency[Identity], replay_event: FromDishka[ReplayEvent]
+        self, event_id: EventId, admin: NamedDependency[Identity], replay_event: FromDishka[ReplayEvent]
     ) -> EventOut:
         return EventOut.of(await replay_event.execute(event_id))

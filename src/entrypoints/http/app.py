@@ -28,6 +28,7 @@ from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.periodic_pull import pull_every
 from entrypoints.settings import Settings
 
 log = logging.getLogger("billing.app")
@@ -66,11 +67,14 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
             await sandbox.start()
             announce(settings)
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
+        pull_seconds = settings.events_pull_seconds
+        puller = asyncio.create_task(pull_every(container, pull_seconds)) if pull_seconds else None
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            for task in (sweeper, puller):
+                if task is not None:
+                    task.cancel()
             if sandbox is not None:
                 await sandbox.stop()
             await container.close()
