@@ -182,11 +182,13 @@ async def test_events_replay_without_an_id_runs_every_failed_event_again(migrate
     again = billing("events", "replay", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert sorted(result.stdout.splitlines()) == ["evt_cli_coupon\tprocessed", "evt_cli_product\tprocessed"]
+    *lines, summary = result.stdout.splitlines()
+    assert sorted(lines) == ["evt_cli_coupon\tprocessed", "evt_cli_product\tprocessed"]
+    assert summary == "replayed 2, failed 0"
     for event_id in ("evt_cli_product", "evt_cli_coupon"):
         replayed = await _stored_event(url, event_id)
         assert replayed is not None and (replayed.status, replayed.attempts) == (EventStatus.PROCESSED, 2)
-    assert (again.returncode, again.stdout) == (0, "")  # none failed any more
+    assert (again.returncode, again.stdout) == (0, "replayed 0, failed 0\n")  # none failed any more
 
 
 async def _record_confirmation(url: str) -> str:
