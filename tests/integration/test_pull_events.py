@@ -4,6 +4,7 @@ what was delivered is not run again; a pull with nothing missed costs one listin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,3 +136,20 @@ async def test_an_event_whose_handler_fails_is_stored_failed_and_left_for_replay
     failed = (await stack.client.get("/api/admin/events", params={"status": "failed"}, headers=stack.admin())).json()
     assert {e["id"] for e in failed["events"]} == {p.id for p in report.new if p.outcome == "failed"}
     assert (await pull(stack, since)).new == []  # stored: the replay's, not the pull's
+
+
+async def test_the_server_pulls_by_itself_every_events_pull_interval(make_stack: StackFactory) -> None:
+    stack = await make_stack(EVENTS_PULL_INTERVAL="1 second")
+    started = (await stack.checkout("user_pull_server", stack.price_id("starter_template"))).json()
+    stack.pay(started["id"])
+    dropped(stack)
+
+    status = None
+    for _ in range(100):  # the first pull runs a second after start-up, the next a second later
+        order = await stack.client.get(f"/api/orders/{started['order_id']}", headers=stack.auth("user_pull_server"))
+        status = order.json()["status"]
+        if status == "authorized":
+            break
+        await asyncio.sleep(0.1)
+
+    assert status == "authorized"
