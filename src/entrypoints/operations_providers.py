@@ -18,10 +18,10 @@ from adapters.persistence.probe import DatabaseProbe
 from adapters.redis.job_lock import RedisJobLock
 from adapters.redis.probe import RedisProbe
 from adapters.smtp.probe import SmtpProbe
-from adapters.stripe.account import StripePaymentAccount
 from adapters.stripe.event_source import StripeEventSource
 from adapters.stripe.gateway import StripeHTTPClient, create_stripe_client
 from adapters.stripe.listings import StripeListings
+from adapters.stripe.payment_account import StripePaymentAccount
 from application.errors import ServiceNotConfigured
 from application.event_log.list_events import ListEvents
 from application.event_log.pull_events import PullEvents

@@ -7,6 +7,7 @@ The demo store (a front end of its own, built on the public API) is mounted here
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -43,6 +44,9 @@ def state_path(settings: Settings) -> Path | None:
 def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     local = local_base(settings)
     sandbox = Sandbox(
+        # A key of its own per sandbox instance: the service's cache names the account after its key
+        # and API base, and a new sandbox (same base) is another account whose catalog it must not see.
+        secret_key=f"sk_test_sandbox_{secrets.token_hex(12)}",
         public_url=settings.app_url,
         # registered under APP_URL as `billing webhooks setup` would, delivered to where we listen
         webhook_url=f"{settings.app_url}{WEBHOOK_PATH}",

@@ -12,8 +12,8 @@ import pytest
 import stripe
 
 from adapters.in_memory.payment_account import InMemoryPaymentAccount
-from adapters.stripe.account import StripePaymentAccount
 from adapters.stripe.gateway import API_VERSION, create_stripe_client
+from adapters.stripe.payment_account import StripePaymentAccount
 from application.errors import PaymentProviderUnavailable
 from application.ports.payment_account import PaymentAccount
 from sandbox import Sandbox, run_in_thread

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.in_memory.email import InMemoryEmailSender
-from adapters.stripe.account import stripe_event_types
+from adapters.stripe.payment_account import stripe_event_types
 from application.event_log.pull_events import PullEvents, PullReport
 from application.webhooks.dispatch import handled_event_patterns, route_for
 from sandbox import Sandbox, run_in_thread

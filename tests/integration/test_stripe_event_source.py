@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import stripe
 
-from adapters.stripe.account import stripe_event_types
 from adapters.stripe.event_source import StripeEventSource
 from adapters.stripe.gateway import create_stripe_client
+from adapters.stripe.payment_account import stripe_event_types
 from application.errors import PaymentProviderUnavailable
 from application.ports.event_source import ListedEvent
 from sandbox import Sandbox, run_in_thread
