@@ -17,6 +17,7 @@ from sandbox.state import State
 from sandbox.testhooks import Faults, RequestLog
 
 OWN_ENDPOINT = "we_sandbox"
+DEFAULT_API_PREFIX = "/sandbox/stripe"
 
 
 class Sandbox:
@@ -26,7 +27,7 @@ class Sandbox:
         webhook_url: str | None = None,
         secret_key: str = "sk_test_sandbox",  # noqa: S107 - a well-known test-mode key, not a secret
         webhook_secret: str | None = None,
-        api_prefix: str = "/sandbox/stripe",
+        api_prefix: str = DEFAULT_API_PREFIX,
         seed: bool = True,
         retry_delays: tuple[float, ...] = (1, 5, 30),
         jwt_private_key_path: str | Path | None = None,

@@ -20,9 +20,9 @@ from entrypoints.settings import Settings
 @asynccontextmanager
 async def request_scope(settings: Settings) -> AsyncIterator[AsyncContainer]:
     if settings.sandbox_mode:
-        from entrypoints.sandbox_mode import enable_sandbox
+        from entrypoints.sandbox_mode import attach_to_running_sandbox
 
-        settings, _ = enable_sandbox(settings)  # talk to the running server's sandbox
+        settings = await attach_to_running_sandbox(settings)  # the running service's sandbox
     container = make_async_container(*providers_for(settings), context={Settings: settings})
     try:
         async with container() as scope:
