@@ -6,15 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.models import webhook_events as _EVENTS
 from application.errors import StorageUnavailable
 from domain.webhook_event import EventStatus, WebhookEvent
-
-_EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
 
 
 def _event(row: Row[Any]) -> WebhookEvent:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.customers import _to_domain as customer_from_row
-from adapters.persistence.models import CustomerRow, SubscriptionRow
+from adapters.persistence.models import customers as _CUSTOMERS
+from adapters.persistence.models import subscriptions as _SUBSCRIPTIONS
 from adapters.persistence.subscriptions import _to_domain as subscription_from_row
 from application.errors import StorageUnavailable
 from domain.customer import Customer
 from domain.subscription import Subscription
-
-_CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
-_SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[assignment]
 
 
 class SqlAlchemyLocalRecords:
