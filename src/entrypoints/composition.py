@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dishka import Provider
 
+from entrypoints.operations_providers import OperationsProvider
 from entrypoints.providers import (
     CoreProvider,
     InProcessProvider,
@@ -23,4 +24,5 @@ def providers_for(settings: Settings) -> list[Provider]:
         RedisProvider() if settings.redis_url else InProcessProvider(),
         SmtpEmailProvider() if settings.smtp_url else LogEmailProvider(),
         UseCaseProvider(),
+        OperationsProvider(),
     ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import httpx
 import msgspec
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
@@ -19,8 +20,10 @@ from litestar.types import ControllerRouterHandler
 
 from adapters.persistence.database import sqlite_file
 from demo_store import STORE, FrontEndPaths, route_handlers, template_config
+from entrypoints.http.webhooks import WEBHOOK_PATH
 from entrypoints.settings import ClerkSettings, Secret, Settings
 from sandbox import Sandbox
+from sandbox.sandbox import DEFAULT_API_PREFIX
 
 log = logging.getLogger("billing.sandbox")
 DEFAULT_SUCCESS_PATH = "/checkout/success"
@@ -47,7 +50,9 @@ def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
         # and API base, and a new sandbox (same base) is another account whose catalog it must not see.
         secret_key=f"sk_test_sandbox_{secrets.token_hex(12)}",
         public_url=settings.app_url,
-        webhook_url=f"{local}/api/webhooks/stripe",
+        # registered under APP_URL as `billing webhooks setup` would, delivered to where we listen
+        webhook_url=f"{settings.app_url}{WEBHOOK_PATH}",
+        local_url=local,
         state_path=state_path(settings),
     )
     stripe = msgspec.structs.replace(
@@ -61,6 +66,22 @@ def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     if not clerk.jwt_key and not clerk.jwks_url:
         clerk = ClerkSettings(jwt_key=sandbox.jwt_public_key_pem, authorized_parties=clerk.authorized_parties)
     return msgspec.structs.replace(settings, stripe=stripe, clerk=clerk), sandbox
+
+
+async def attach_to_running_sandbox(settings: Settings) -> Settings:
+    """Settings for a `billing` command beside a service in sandbox mode: its sandbox is the Stripe,
+    reached on the service's local address with the key the running sandbox hands out. No service
+    answering: a key nobody accepts, so a command that needs Stripe reports it did not answer."""
+    local = local_base(settings)
+    key, prefix = "sk_test_sandbox_not_running", DEFAULT_API_PREFIX
+    try:
+        async with httpx.AsyncClient(timeout=5) as client:
+            found = (await client.get(f"{local}/sandbox/api-key")).json()
+        key, prefix = str(found["secret_key"]), str(found["api_prefix"])
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        log.warning("sandbox mode: no service answers at %s; start it first (make run)", local)
+    stripe = msgspec.structs.replace(settings.stripe, secret_key=Secret(key), api_base=f"{local}{prefix}")
+    return msgspec.structs.replace(settings, stripe=stripe)
 
 
 class DemoStore(NamedTuple):

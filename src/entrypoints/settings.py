@@ -64,6 +64,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     display_locale: str = "en_US"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    events_pull_interval: int | None = None  # seconds; None: the mode's default (events_pull_seconds)
 
     def __post_init__(self) -> None:
         app_url = (self.app_url or f"http://localhost:{self.port}").rstrip("/")
@@ -83,7 +84,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """No Stripe key: the embedded Stripe sandbox serves instead."""
         return self.stripe.secret_key is None
 
+    @property
+    def events_pull_seconds(self) -> int:
+        """How often the server asks Stripe for missed events; 0: never. Unset: 15 minutes with a
+        real key, never in sandbox mode (its events all reach the service in process)."""
+        if self.events_pull_interval is not None:
+            return self.events_pull_interval
+        return 0 if self.sandbox_mode else DEFAULT_EVENTS_PULL_SECONDS
 
+
+DEFAULT_EVENTS_PULL_SECONDS = 15 * 60
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # variable: (section, field, how its value is read); the section is None for Settings' own fields.
@@ -116,6 +126,7 @@ _VARIABLES: dict[str, tuple[str | None, str, Callable[[str], Any]]] = {
     "DISPLAY_LOCALE": (None, "display_locale", v.locale),
     "LOG_LEVEL": (None, "log_level", v.choice(*_LOG_LEVELS, upper=True)),
     "LOG_FORMAT": (None, "log_format", v.choice("console", "json")),
+    "EVENTS_PULL_INTERVAL": (None, "events_pull_interval", v.duration),
 }
 
 

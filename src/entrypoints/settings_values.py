@@ -3,6 +3,7 @@ raises ValueError saying what is wrong (the caller names the variable). None sho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -136,6 +137,20 @@ def email_from(value: str) -> str:
     if "@" not in parseaddr(value)[1]:
         raise ValueError("must be an e-mail address, optionally with a name: Billing <billing@example.com>")
     return value
+
+
+_DURATION = re.compile(r"^(\d+)\s*(second|minute|hour|day)s?$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def duration(value: str) -> int:
+    """Seconds: `30 seconds`, `15 minutes`, `1 hour`, `2 days`, or a bare number of seconds (`0`)."""
+    if value.isdigit():
+        return int(value)
+    found = _DURATION.match(value.strip().lower())
+    if not found:
+        raise ValueError("must be a duration such as '30 seconds', '15 minutes' or '1 hour', or 0 (off)")
+    return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
 
 
 def rate_limit(value: str) -> RateLimit:

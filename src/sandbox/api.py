@@ -17,18 +17,21 @@ from sandbox.forms import decode
 from sandbox.idempotency import Idempotency, Stored, fingerprint
 from sandbox.ids import new_id
 from sandbox.resources import (
+    account,
+    billing_portal,
     checkout,
     checkout_lines,
     coupons,
     customers,
+    events,
     invoices,
     payment_intents,
     payment_methods,
-    portal_and_events,
     prices,
     products,
     promotion_codes,
     subscriptions,
+    webhook_endpoints,
 )
 from sandbox.state import State
 from sandbox.testhooks import Faults, LoggedRequest, RequestLog
@@ -45,7 +48,10 @@ ROUTES: list[routing.Route] = [
     *subscriptions.ROUTES,
     *invoices.ROUTES,
     *payment_methods.ROUTES,
-    *portal_and_events.ROUTES,
+    *billing_portal.ROUTES,
+    *events.ROUTES,
+    *webhook_endpoints.ROUTES,
+    *account.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
 

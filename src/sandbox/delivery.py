@@ -1,4 +1,5 @@
-"""Background webhook delivery: sign like Stripe, POST, retry non-2xx and connection errors with backoff.
+"""Background webhook delivery: sign like Stripe, POST to each subscribed endpoint, retry non-2xx
+and connection errors with backoff.
 
 First attempts go out in creation order from one worker; retries run as their own tasks so one
 failing event never holds the others back.
@@ -9,6 +10,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,45 +20,81 @@ import stripe
 from sandbox.store import Obj
 
 
+@dataclass(frozen=True)
+class Target:
+    """One endpoint an event goes to: its id, where to POST, and the secret to sign with."""
+
+    endpoint_id: str
+    url: str
+    secret: str
+
+
 @dataclass
 class Delivery:
     event_id: str
     type: str
+    endpoint_id: str
     attempts: int = 0
     last_status: int | None = None
     last_error: str | None = None
     delivered: bool = False
+    dropped: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.event_id,
-            "type": self.type,
+            "endpoint": self.endpoint_id,
             "attempts": self.attempts,
             "last_status": self.last_status,
             "last_error": self.last_error,
             "delivered": self.delivered,
+            "dropped": self.dropped,
         }
+
+
+DROPPED = "dropped by the sandbox (deliveries switched off)"
 
 
 @dataclass
 class Deliverer:
-    url: str | None
-    secret: str
+    """Sends each event to the endpoints `targets` names for it.
+
+    Dropping stands for a service whose endpoint was down until Stripe gave up: `dropping` drops
+    every event until switched off, `drop_next(n)` the next n events. A dropped event is never
+    sent; it stays listed by `GET /v1/events`, which is how a pull or a sync finds it again.
+    """
+
+    targets: Callable[[Obj], list[Target]]
     retry_delays: tuple[float, ...] = (1, 5, 30)
-    log: dict[str, Delivery] = field(default_factory=dict)
-    _pending: deque[Obj] = field(default_factory=deque)
+    log: dict[str, list[Delivery]] = field(default_factory=dict)  # event id -> one per endpoint
+    dropping: bool = False
+    to_drop: int = 0
+    _pending: deque[tuple[Obj, Target, Delivery]] = field(default_factory=deque)
     _wake: asyncio.Event | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _client: httpx.AsyncClient | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def drop_next(self, count: int) -> None:
+        with self._lock:
+            self.to_drop = max(0, count)
+
     def enqueue(self, event: Obj) -> None:
-        if self.url is None:
+        targets = self.targets(event)
+        if not targets:
             return
         with self._lock:
-            self.log[event["id"]] = Delivery(event["id"], event["type"])
-            self._pending.append(event)
+            dropped = self.dropping or self.to_drop > 0
+            if self.to_drop > 0:
+                self.to_drop -= 1
+            records = self.log[event["id"]] = []
+            for target in targets:
+                record = Delivery(event["id"], event["type"], target.endpoint_id, dropped=dropped)
+                records.append(record)
+                if dropped:
+                    record.last_error = DROPPED
+                else:
+                    self._pending.append((event, target, record))
         self._notify()
 
     def _notify(self) -> None:
@@ -102,26 +140,25 @@ class Deliverer:
             self._wake.clear()
             while self._pending:
                 with self._lock:
-                    event = self._pending.popleft()
-                if not await self._attempt(event):
-                    self._spawn(self._retry(event))
+                    job = self._pending.popleft()
+                if not await self._attempt(*job):
+                    self._spawn(self._retry(*job))
 
-    async def _retry(self, event: Obj) -> None:
+    async def _retry(self, event: Obj, target: Target, record: Delivery) -> None:
         for delay in self.retry_delays:
             await asyncio.sleep(delay)
-            if await self._attempt(event):
+            if await self._attempt(event, target, record):
                 return
 
-    async def _attempt(self, event: Obj) -> bool:
-        assert self._client is not None and self.url is not None
-        record = self.log[event["id"]]
+    async def _attempt(self, event: Obj, target: Target, record: Delivery) -> bool:
+        assert self._client is not None
         record.attempts += 1
         payload = json.dumps(event, indent=2)
         # real time, not sandbox time: receivers check the timestamp against their own clock
-        header = stripe.WebhookSignature.generate_signature_header(payload, self.secret, int(time.time()))
+        header = stripe.WebhookSignature.generate_signature_header(payload, target.secret, int(time.time()))
         try:
             response = await self._client.post(
-                self.url,
+                target.url,
                 content=payload.encode(),
                 headers={"Content-Type": "application/json; charset=utf-8", "Stripe-Signature": header},
             )

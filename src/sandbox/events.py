@@ -17,16 +17,28 @@ current_request: contextvars.ContextVar[dict[str, str | None] | None] = contextv
 )
 
 
+def endpoints_for(store: Store, event_type: str) -> list[Obj]:
+    """The enabled webhook endpoints that subscribe to this event type, oldest first."""
+    return [
+        endpoint
+        for endpoint in reversed(store.all("webhook_endpoint"))
+        if endpoint["status"] == "enabled"
+        and ("*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"])
+    ]
+
+
 def previous_attributes(before: Obj, after: Obj) -> Obj:
     return {key: before.get(key) for key in after if before.get(key) != after[key]}
 
 
 class Events:
-    def __init__(self, store: Store, clock: Clock, has_endpoint: bool) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self.has_endpoint = has_endpoint
         self.listeners: list[Callable[[Obj], None]] = []
+        # event id -> when the API first handed it out (listed or retrieved): the events page shows
+        # which undelivered events the service has fetched since
+        self.fetched: dict[str, int] = {}
 
     def emit(self, type: str, obj: Obj, previous: Obj | None = None) -> Obj:
         request = current_request.get() or {"id": None, "idempotency_key": None}
@@ -40,7 +52,7 @@ class Events:
             "created": self.clock.now(),
             "data": data,
             "livemode": False,
-            "pending_webhooks": 1 if self.has_endpoint else 0,
+            "pending_webhooks": len(endpoints_for(self.store, type)),
             "request": dict(request),
             "type": type,
         }

@@ -9,12 +9,16 @@ from sandbox import lifecycle, persistence
 from sandbox.api import Api
 from sandbox.auth import Signer
 from sandbox.billing_rules import RetryPolicy
-from sandbox.delivery import Deliverer
+from sandbox.delivery import Deliverer, Target
+from sandbox.events import API_VERSION, endpoints_for
 from sandbox.ids import secret
-from sandbox.resources import payment_methods
+from sandbox.resources import payment_methods, webhook_endpoints
 from sandbox.seed import seed as seed_catalog
 from sandbox.state import State
 from sandbox.testhooks import Faults, RequestLog
+
+OWN_ENDPOINT = "we_sandbox"
+DEFAULT_API_PREFIX = "/sandbox/stripe"
 
 
 class Sandbox:
@@ -24,28 +28,29 @@ class Sandbox:
         webhook_url: str | None = None,
         secret_key: str = "sk_test_sandbox",  # noqa: S107 - a well-known test-mode key, not a secret
         webhook_secret: str | None = None,
-        api_prefix: str = "/sandbox/stripe",
+        api_prefix: str = DEFAULT_API_PREFIX,
         seed: bool = True,
         retry_delays: tuple[float, ...] = (1, 5, 30),
         jwt_private_key_path: str | Path | None = None,
         state_path: str | Path | None = None,
         retry_policy: RetryPolicy | None = None,
+        local_url: str | None = None,
     ) -> None:
         self.secret_key = secret_key
         # where the account is kept across restarts (loaded here, saved on stop); None: memory only
         self.state_path = Path(state_path) if state_path is not None else None
         self.webhook_secret = webhook_secret or secret("whsec", 32)
         self.api_prefix = api_prefix.rstrip("/")
-        self.state = State(
-            public_url.rstrip("/"),
-            has_webhook_endpoint=webhook_url is not None,
-            retry_policy=retry_policy or RetryPolicy(),
-        )
+        # Where the host app listens, when the sandbox is mounted in it: endpoints under `public_url`
+        # (the service's own webhook route) are delivered there, as a local forwarder would.
+        self.local_url = local_url.rstrip("/") if local_url else None
+        self.state = State(public_url.rstrip("/"), retry_policy=retry_policy or RetryPolicy())
         if self.state_path is not None:
             persistence.load(self.state, self.state_path)
         if seed and self.state.store.is_empty():
             seed_catalog(self.state)
-        self.deliverer = Deliverer(webhook_url, self.webhook_secret, tuple(retry_delays))
+        self.webhook_url = webhook_url  # registered anew each start: its secret is this instance's
+        self.deliverer = Deliverer(self._targets, tuple(retry_delays))
         self.state.events.listeners.append(self.deliverer.enqueue)
         self.requests = RequestLog()
         self.faults = Faults()
@@ -62,12 +67,34 @@ class Sandbox:
 
     @property
     def webhook_url(self) -> str | None:
-        return self.deliverer.url
+        """The URL of the sandbox's own endpoint (all events, signed with `webhook_secret`), if any."""
+        endpoint = self.state.store.find("webhook_endpoint", OWN_ENDPOINT)
+        return str(endpoint["url"]) if endpoint else None
 
     @webhook_url.setter
     def webhook_url(self, url: str | None) -> None:
-        self.deliverer.url = url
-        self.state.events.has_endpoint = url is not None
+        self.state.store.remove("webhook_endpoint", OWN_ENDPOINT)
+        if url is not None:
+            webhook_endpoints.register(
+                self.state,
+                url,
+                ["*"],
+                api_version=API_VERSION,
+                description="the sandbox's own endpoint",
+                signing_secret=self.webhook_secret,
+                endpoint_id=OWN_ENDPOINT,
+            )
+
+    def _targets(self, event: dict[str, Any]) -> list[Target]:
+        return [
+            Target(e["id"], self._delivery_url(e["url"]), webhook_endpoints.secret_of(self.state, e["id"]))
+            for e in endpoints_for(self.state.store, event["type"])
+        ]
+
+    def _delivery_url(self, url: str) -> str:
+        if self.local_url and url.startswith(self.public_url + "/"):
+            return self.local_url + url[len(self.public_url) :]
+        return url
 
     @property
     def api_base(self) -> str:

@@ -11,7 +11,6 @@ from sandbox.store import Obj, Store
 @dataclass
 class State:
     public_url: str
-    has_webhook_endpoint: bool = False
     store: Store = field(default_factory=Store)
     clock: Clock = field(default_factory=Clock)
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -19,7 +18,7 @@ class State:
     hidden: dict[str, Obj] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.events = Events(self.store, self.clock, self.has_webhook_endpoint)
+        self.events = Events(self.store, self.clock)
 
     def now(self) -> int:
         return self.clock.now()

@@ -25,6 +25,10 @@ class Store:
         self.by_type.setdefault(obj["object"], {})[obj["id"]] = obj
         return obj
 
+    def remove(self, kind: str, obj_id: str) -> None:
+        self.objects.pop(obj_id, None)
+        self.by_type.get(kind, {}).pop(obj_id, None)
+
     def get(self, kind: str, obj_id: str, param: str = "id") -> Obj:
         obj = self.by_type.get(kind, {}).get(obj_id)
         if obj is None:
@@ -87,6 +91,23 @@ def page(items: list[Obj], params: dict[str, Any], url: str) -> Obj:
         items = items[: ids.index(before)]
         return {"object": "list", "data": items[-limit:], "has_more": len(items) > limit, "url": url}
     return {"object": "list", "data": items[:limit], "has_more": len(items) > limit, "url": url}
+
+
+def created_within(items: list[Obj], created: Any) -> list[Obj]:
+    """Stripe's `created` list filter: an exact timestamp, or any of `gt`, `gte`, `lt`, `lte`."""
+    if created is None:
+        return items
+    if not isinstance(created, dict):
+        return [x for x in items if x["created"] == created]
+    tests = {
+        "gt": lambda value, bound: value > bound,
+        "gte": lambda value, bound: value >= bound,
+        "lt": lambda value, bound: value < bound,
+        "lte": lambda value, bound: value <= bound,
+    }
+    for op, bound in created.items():
+        items = [x for x in items if tests[op](x["created"], bound)]
+    return items
 
 
 def merge_metadata(current: dict[str, str], update: Any) -> dict[str, str]:

@@ -139,7 +139,8 @@ async def test_events_failed_lists_a_stored_failed_event(migrated: dict[str, str
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "evt_cli_failed\tcustomer.subscription.updated\tattempts=1\tPaymentProviderUnavailable: Stripe timed out"
+        "evt_cli_failed\tcustomer.subscription.updated\tattempts=1\tPaymentProviderUnavailable: Stripe timed out",
+        "1 failed event(s)",
     ]
 
 
@@ -151,7 +152,7 @@ async def test_events_replay_runs_a_failed_event_again_and_marks_it_processed(mi
     result = billing("events", "replay", "evt_cli_replay", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["evt_cli_replay\tprocessed"]
+    assert result.stdout.splitlines() == ["evt_cli_replay\tprocessed", "replayed 1, failed 0"]
     replayed = await _stored_event(url, "evt_cli_replay")
     assert replayed is not None
     assert (replayed.status, replayed.attempts, replayed.last_error) == (EventStatus.PROCESSED, 2, None)
@@ -161,7 +162,7 @@ def test_events_replay_of_an_unknown_event_fails_and_says_so(migrated: dict[str,
     result = billing("events", "replay", "evt_nowhere", env=migrated)
 
     assert result.returncode == 1
-    assert result.stdout.splitlines() == ["evt_nowhere\tfailed: No stored event evt_nowhere."]
+    assert result.stdout.splitlines() == ["evt_nowhere\tfailed: No stored event evt_nowhere.", "replayed 1, failed 1"]
     assert "Traceback" not in result.stderr
 
 
@@ -176,7 +177,9 @@ async def test_events_replay_without_an_id_runs_every_failed_event_again(migrate
     result = billing("events", "replay", env=env)
 
     assert result.returncode == 0, result.stderr
-    assert sorted(result.stdout.splitlines()) == ["evt_cli_coupon\tprocessed", "evt_cli_product\tprocessed"]
+    *lines, summary = result.stdout.splitlines()
+    assert sorted(lines) == ["evt_cli_coupon\tprocessed", "evt_cli_product\tprocessed"]
+    assert summary == "replayed 2, failed 0"
     for event_id in ("evt_cli_product", "evt_cli_coupon"):
         replayed = await _stored_event(url, event_id)
         assert replayed is not None and (replayed.status, replayed.attempts) == (EventStatus.PROCESSED, 2)

@@ -113,3 +113,11 @@ def test_an_order_url_the_store_cannot_serve_leaves_the_order_page_at_the_defaul
     with sandbox_mode(tmp_path, ORDER_URL=order_url) as service:
         assert "Your order" in service.get("/orders/ord_1").text
         assert service.get("/api/orders/ord_1").headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_admin_page_holds_the_event_log_with_its_script(store: TestClient[Litestar]) -> None:
+    page = store.get("/sandbox/admin").text
+
+    assert '<section id="event-log" hidden>' in page
+    assert '<script type="module" src="/sandbox/assets/event_log.js">' in page
+    assert "/api/admin/events" in store.get("/sandbox/assets/event_log.js").text

@@ -52,7 +52,9 @@ class SyncSubscription:
         user_id: str | None,
         as_of: datetime | None = None,
         snapshot: SubscriptionState | None = None,
+        current: SubscriptionState | None = None,
     ) -> SyncResult:
+        """`current`: Stripe's state just read in bulk (a reconciliation): it stands for the read."""
         customer = await lock_owner(uow, customer_id, user_id)
         if customer is None:
             log.warning(
@@ -65,7 +67,7 @@ class SyncSubscription:
             return SyncResult(True, "older than the stored state")
         incoming = _from_snapshot(snapshot, stored, as_of, customer.user_id)
         if incoming is None:
-            state = await self._gateway.get_subscription(subscription_id)
+            state = current or await self._gateway.get_subscription(subscription_id)
             if state is None:
                 return SyncResult(False, "subscription not found at Stripe")
             incoming = _to_domain(state, customer.user_id, _newest(stored, as_of))

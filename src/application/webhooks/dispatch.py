@@ -67,5 +67,11 @@ FAMILY_HANDLERS: dict[str, AnyRoute] = {
 }
 
 
+def handled_event_patterns() -> tuple[str, ...]:
+    """Every event type this table handles — names, and families as `product.*` — the one list
+    `billing webhooks setup` registers at Stripe and `billing events pull` asks Stripe for."""
+    return (*HANDLERS, *(f"{family}.*" for family in FAMILY_HANDLERS))
+
+
 def route_for(event_type: str) -> AnyRoute | None:
     return HANDLERS.get(event_type) or FAMILY_HANDLERS.get(event_type.split(".", 1)[0])

@@ -65,6 +65,17 @@ class ProcessStripeEvent:
         )
         return await self.run(event)
 
+    async def ingest(self, payload: bytes) -> Outcome:
+        """An event read from Stripe's API (`billing events pull`) instead of delivered: authentic
+        without a signature (it came over an authenticated request to Stripe), so it is parsed,
+        stored and run exactly as a delivered webhook is. Already stored (delivered meanwhile, or
+        pulled by another worker): `DUPLICATE`, and nothing runs. Raises as `execute` does."""
+        event = self._verifier.parse(payload)
+        stored = WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
+        if not await self._uow.store_event(stored):
+            return Outcome.DUPLICATE
+        return await self.run(event)
+
     async def replay(self, event_id: str) -> Outcome:
         """Run a stored event again through the same handlers (the `billing events replay` command)."""
         async with self._uow as uow:

@@ -60,6 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=100)
     replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
 
+    pull = events_commands.add_parser("pull", help="fetch handled events Stripe sent but the service never stored")
+    start = pull.add_mutually_exclusive_group()
+    start.add_argument("--since", metavar="ISO8601", help="from this time (default: a little before the newest stored)")
+    start.add_argument("--hours", type=float, metavar="N", help="from N hours ago")
+    pull.set_defaults(func=lambda s, a: _run(_pull(s, a.since, a.hours)))
+
+    sync = commands.add_parser(
+        "sync", help="compare stored customers, subscriptions and open orders with Stripe; repair"
+    )
+    sync.add_argument("--dry-run", action="store_true", help="report differences, change nothing")
+    sync.set_defaults(func=lambda s, a: _run(_sync(s, a.dry_run)))
+
+    doctor = commands.add_parser("doctor", help="check the configuration and every service the app depends on")
+    doctor.set_defaults(func=lambda s, a: _run(_doctor(s)))
+    webhooks = commands.add_parser("webhooks", help="the Stripe webhook endpoint of this service")
+    webhooks_commands = webhooks.add_subparsers(required=True)
+    setup = webhooks_commands.add_parser("setup", help="create or update it with exactly the handled event types")
+    setup.set_defaults(func=lambda s, a: _run(_webhooks_setup(s)))
+
     effects = commands.add_parser("effects", help="outbox side effects (e-mails, Stripe metadata)")
     effects_commands = effects.add_subparsers(required=True)
     run_effects = effects_commands.add_parser("run", help="perform pending side effects now")
@@ -117,8 +136,10 @@ def _run(coro: object) -> int:
 async def _list_failed(settings: Settings, limit: int) -> int:
     from entrypoints.cli.operations import list_failed_events
 
-    for line in await list_failed_events(settings, limit):
+    lines = await list_failed_events(settings, limit)
+    for line in lines:
         print(line)
+    print(f"{len(lines)} failed event(s)")
     return 0
 
 
@@ -126,10 +147,41 @@ async def _replay(settings: Settings, event_id: str | None, limit: int) -> int:
     from entrypoints.cli.operations import replay_events
 
     failures = 0
-    for event, outcome in await replay_events(settings, event_id, limit):
+    results = await replay_events(settings, event_id, limit)
+    for event, outcome in results:
         print(f"{event}\t{outcome}")
         failures += outcome.startswith("failed")
+    print(f"replayed {len(results)}, failed {failures}")
     return 1 if failures else 0
+
+
+async def _pull(settings: Settings, since: str | None, hours: float | None) -> int:
+    from entrypoints.cli.drift import pull, pull_start
+
+    try:
+        start = pull_start(since, hours)
+    except ValueError:
+        print("error: --since: must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z", file=sys.stderr)
+        return 2
+    return await pull(settings, since=start)
+
+
+async def _sync(settings: Settings, dry_run: bool) -> int:
+    from entrypoints.cli.drift import sync
+
+    return await sync(settings, dry_run=dry_run)
+
+
+async def _doctor(settings: Settings) -> int:
+    from entrypoints.cli.doctor import doctor
+
+    return await doctor(settings)
+
+
+async def _webhooks_setup(settings: Settings) -> int:
+    from entrypoints.cli.doctor import webhooks_setup
+
+    return await webhooks_setup(settings)
 
 
 async def _run_effects(settings: Settings) -> int:

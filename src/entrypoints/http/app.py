@@ -18,6 +18,7 @@ from application.outbox import Outbox
 from application.ports.cache import Cache
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
+from entrypoints.http.admin_events import AdminEventsController
 from entrypoints.http.catalog import catalog_router
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
@@ -28,6 +29,7 @@ from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.periodic_pull import pull_every
 from entrypoints.settings import Settings
 
 log = logging.getLogger("billing.app")
@@ -38,6 +40,7 @@ CONTROLLERS = [
     PortalController,
     MeController,
     AdminOrdersController,
+    AdminEventsController,
     StripeWebhookController,
 ]
 
@@ -77,11 +80,14 @@ def create_app(
             announce(settings)
         await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
         sweeper = asyncio.create_task(_sweep_effects(container, sweep_effects)) if sweep_effects else None
+        pull_seconds = settings.events_pull_seconds
+        puller = asyncio.create_task(pull_every(container, pull_seconds)) if pull_seconds else None
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            for task in (sweeper, puller):
+                if task is not None:
+                    task.cancel()
             if sandbox is not None:
                 await sandbox.stop()
             await container.close()

@@ -23,9 +23,12 @@ StripeSignature = Annotated[
     ),
 ]
 
+# Where Stripe delivers: `billing webhooks setup` registers APP_URL + this path.
+WEBHOOK_PATH = "/api/webhooks/stripe"
+
 
 class StripeWebhookController(Controller):
-    path = "/api/webhooks/stripe"
+    path = WEBHOOK_PATH
     tags = ["webhooks"]
 
     @post(

@@ -1,4 +1,4 @@
-"""`/sandbox/clock` and `/sandbox/events`: reading and moving sandbox time, watching webhook delivery."""
+"""`/sandbox/clock`: reading and moving sandbox time."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -25,24 +25,4 @@ def handlers(sb: "Sandbox") -> list[Any]:
             return Response({"error": str(error)}, status_code=400)
         return see_other(local_path(data.get("redirect"))) if from_form else Response(report)
 
-    @get("/events", sync_to_thread=False)
-    def events() -> dict[str, Any]:
-        deliveries = sb.deliverer.log
-        data = []
-        for event in sb.state.store.all("event"):
-            record = deliveries.get(event["id"])
-            data.append(
-                {
-                    "id": event["id"],
-                    "type": event["type"],
-                    "created": event["created"],
-                    **(
-                        {"attempts": 0, "last_status": None, "delivered": False}
-                        if record is None
-                        else {k: v for k, v in record.as_json().items() if k not in ("id", "type")}
-                    ),
-                }
-            )
-        return {"webhook_url": sb.webhook_url, "data": data}
-
-    return [clock, advance, events]
+    return [clock, advance]

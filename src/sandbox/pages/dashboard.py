@@ -14,6 +14,7 @@ from litestar.params import FromPath
 
 from sandbox import collection
 from sandbox.errors import StripeError
+from sandbox.pages import dashboard_at_stripe as at_stripe
 from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
 from sandbox.resources import products
 from sandbox.resources.payment_methods import Outcome, default_card, outcome_of
@@ -111,7 +112,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         subs = state.store.all("subscription")
         owners = [c for c in state.store.all("customer") if any(s["customer"] == c["id"] for s in subs)]
         customers = "".join(_customer(sb, c, [s for s in subs if s["customer"] == c["id"]]) for c in owners)
-        body = settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
+        body = at_stripe.sections(sb) + settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
         return page("Dashboard — billing", body)
 
     @post("/dashboard/products/{product_id:str}/trial_days", status_code=200)

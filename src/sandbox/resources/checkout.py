@@ -13,7 +13,7 @@ from sandbox.resources import discounts
 from sandbox.resources.checkout_lines import line_items, render_line_items
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, merge_metadata, page
+from sandbox.store import Obj, created_within, merge_metadata, page
 
 DAY = 86400
 MAX_TRIAL_DAYS = 730
@@ -126,7 +126,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
     for key in ("customer", "payment_intent", "subscription", "status"):
         if key in params:
             items = [x for x in items if x[key] == params[key]]
-    return page(items, params, "/v1/checkout/sessions")
+    return page(created_within(items, params.get("created")), params, "/v1/checkout/sessions")
 
 
 def list_line_items(state: State, params: dict[str, Any], session_id: str) -> Obj:

@@ -10,7 +10,7 @@ from sandbox.errors import invalid
 from sandbox.ids import new_id
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, merge_metadata, page
+from sandbox.store import Obj, created_within, merge_metadata, page
 
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 _SIMPLE = ("email", "name", "phone", "description", "preferred_locales", "invoice_prefix", "business_name")
@@ -81,7 +81,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
     items = state.store.all("customer")
     if "email" in params:
         items = [c for c in items if c["email"] == params["email"]]
-    return page(items, params, "/v1/customers")
+    return page(created_within(items, params.get("created")), params, "/v1/customers")
 
 
 # `email:'a@b.c'`, `metadata['user_id']:'u1'`, `name~'Ann'`, joined by AND or OR

@@ -9,7 +9,7 @@ from sandbox.errors import invalid
 from sandbox.ids import new_id, secret
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, page
+from sandbox.store import Obj, created_within, page
 
 _CANCELABLE = (
     "requires_payment_method",
@@ -150,7 +150,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
     items = state.store.all("payment_intent")
     if "customer" in params:
         items = [x for x in items if x["customer"] == params["customer"]]
-    return page(items, params, "/v1/payment_intents")
+    return page(created_within(items, params.get("created")), params, "/v1/payment_intents")
 
 
 ROUTES: list[Route] = [

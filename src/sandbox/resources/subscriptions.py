@@ -13,7 +13,7 @@ from sandbox.errors import invalid
 from sandbox.resources.subscription_objects import _plan, make_item, period_end
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, merge_metadata, page
+from sandbox.store import Obj, created_within, merge_metadata, page
 
 
 def retrieve(state: State, params: dict[str, Any], sub_id: str) -> Obj:
@@ -102,7 +102,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
         items = [x for x in items if x["customer"] == params["customer"]]
     if "price" in params:
         items = [x for x in items if any(it["price"]["id"] == params["price"] for it in x["items"]["data"])]
-    return page(items, params, "/v1/subscriptions")
+    return page(created_within(items, params.get("created")), params, "/v1/subscriptions")
 
 
 ROUTES: list[Route] = [

@@ -1,15 +1,14 @@
-"""Billing portal sessions and the events API."""
+"""Billing portal sessions."""
 
 from typing import Any
 
-import stripe.params as p
 import stripe.params.billing_portal as pb
 
 from sandbox.errors import invalid
 from sandbox.ids import new_id
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, page
+from sandbox.store import Obj
 
 
 def create_portal_session(state: State, params: dict[str, Any]) -> Obj:
@@ -35,25 +34,6 @@ def create_portal_session(state: State, params: dict[str, Any]) -> Obj:
     return state.store.add(session)
 
 
-def retrieve_event(state: State, params: dict[str, Any], event_id: str) -> Obj:
-    return state.store.get("event", event_id)
-
-
-def list_events(state: State, params: dict[str, Any]) -> Obj:
-    items = state.store.all("event")
-    if "type" in params:
-        wanted = params["type"]
-        if wanted.endswith(".*"):
-            items = [x for x in items if x["type"].startswith(wanted[:-1])]
-        else:
-            items = [x for x in items if x["type"] == wanted]
-    if "types" in params:
-        items = [x for x in items if x["type"] in params["types"]]
-    return page(items, params, "/v1/events")
-
-
 ROUTES: list[Route] = [
     route("POST", "/v1/billing_portal/sessions", pb.SessionCreateParams, create_portal_session),
-    route("GET", "/v1/events", p.EventListParams, list_events),
-    route("GET", "/v1/events/{id}", p.EventRetrieveParams, retrieve_event),
 ]
