@@ -17,15 +17,18 @@ from sandbox.forms import decode
 from sandbox.idempotency import Idempotency, Stored, fingerprint
 from sandbox.ids import new_id
 from sandbox.resources import (
+    charges,
     checkout,
     checkout_lines,
     coupons,
     customers,
+    disputes,
     payment_intents,
     portal_and_events,
     prices,
     products,
     promotion_codes,
+    refunds,
     subscriptions,
 )
 from sandbox.state import State
@@ -42,6 +45,9 @@ ROUTES: list[routing.Route] = [
     *payment_intents.ROUTES,
     *subscriptions.ROUTES,
     *portal_and_events.ROUTES,
+    *charges.ROUTES,
+    *refunds.ROUTES,
+    *disputes.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
 

@@ -8,6 +8,7 @@ from litestar import Router
 from sandbox import lifecycle, persistence
 from sandbox.api import Api
 from sandbox.auth import Signer
+from sandbox.dashboard import Dashboard
 from sandbox.delivery import Deliverer
 from sandbox.ids import secret
 from sandbox.seed import seed as seed_catalog
@@ -44,6 +45,7 @@ class Sandbox:
         self.faults = Faults()
         self.api = Api(self.state, {secret_key}, self.requests, self.faults)
         self.signer = Signer(self.state.public_url, jwt_private_key_path)
+        self.dashboard = Dashboard(self.state)
 
     @property
     def public_url(self) -> str:

@@ -15,6 +15,8 @@ class State:
     clock: Clock = field(default_factory=Clock)
     # data Stripe keeps but never shows on the object itself (a session's line items and settings)
     hidden: dict[str, Obj] = field(default_factory=dict)
+    # new refunds stay `pending` until settled (Stripe's pending-refund test card, as a switch)
+    refunds_stay_pending: bool = False
 
     def __post_init__(self) -> None:
         self.events = Events(self.store, self.clock, self.has_webhook_endpoint)

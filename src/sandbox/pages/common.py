@@ -9,24 +9,8 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-ZERO_DECIMAL = {
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "jpy",
-    "kmf",
-    "krw",
-    "mga",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-}
+from sandbox.money import major
+
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
     "section,article{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1rem 0}"
@@ -43,9 +27,7 @@ def esc(value: Any) -> str:
 def money(amount: int | None, currency: str | None) -> str:
     if amount is None or currency is None:
         return "—"
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
+    return f"{major(amount, currency)} {currency.upper()}"
 
 
 def when(timestamp: int | None) -> str:
