@@ -43,6 +43,11 @@ class OrderRow(DefaultBase):
     captured_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     canceled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     expired_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # Refunds and the dispute are parts of the order, read and written (and locked) with it.
+    # NULL on rows stored before refunds existed: no refunds.
+    refunds: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonB)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    dispute: Mapped[dict[str, Any] | None] = mapped_column(JsonB)
 
 
 class SubscriptionRow(DefaultBase):
