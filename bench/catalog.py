@@ -82,7 +82,7 @@ async def in_process_cost(database_url: str, stripe_base: str, redis_url: str | 
     sa_event.listen(Engine, "before_cursor_execute", on_execute)
     try:
         async with httpx.AsyncClient(timeout=10) as control, AsyncTestClient(app) as client:
-            await _invalidate(client, "")  # type: ignore[arg-type]
+            await _invalidate(client, "")
             phases: dict[str, Any] = {}
             for phase, reads in (("cold (first read)", 1), (f"warm ({WARM_READS} reads)", WARM_READS)):
                 statements.clear()

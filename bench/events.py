@@ -30,13 +30,14 @@ def _fixtures() -> dict[str, Any]:
         # so figures are not comparable with runs that had the fixtures. Say so on every run.
         print(f"warning: {FIXTURES} not found: events carry the sandbox's objects only", file=sys.stderr)
         return {}
-    return json.loads(FIXTURES.read_text())["resources"]  # type: ignore[no-any-return]
+    resources: dict[str, Any] = json.loads(FIXTURES.read_text())["resources"]
+    return resources
 
 
 def stripe_object(resource: str, real: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """Stripe's sample `resource` with the real object's fields over it (the sandbox's object alone
     when the fixtures file is absent), then `overrides`."""
-    obj = copy.deepcopy(_fixtures().get(resource, {}))
+    obj: dict[str, Any] = copy.deepcopy(_fixtures().get(resource, {}))
     obj.update(copy.deepcopy(real or {}))
     obj.update(overrides)
     return obj

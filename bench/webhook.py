@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -45,13 +45,16 @@ COMPLETED_AFTER_AUTHORIZATION = "checkout.session.completed (payment, after the 
 DUPLICATE_SHARE = 0.10
 _ID = re.compile(r"/(cs_test|cs|pi|sub|prod|price|cus|si)_[A-Za-z0-9]+")
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
 
 @dataclass
 class Users:
     """Clerk-shaped RS256 sign-in tokens from a key pair minted here (CLERK_JWT_KEY = its public half)."""
 
     @cached_property
-    def _key(self) -> Any:
+    def _key(self) -> RSAPrivateKey:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -17,10 +17,12 @@ from tests.support.databases import scratch_database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # Each pytest-xdist worker flushes its own Redis database (15, 14, …) so workers never collide.
-# TEST_REDIS_DB_BASE moves the range down, so test runs of several checkouts can share one server.
+# TEST_REDIS_DB_BASE moves the range down (TEST_REDIS_SERVER names another server), so test runs of
+# several checkouts can share Redis.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 _BASE = int(os.environ.get("TEST_REDIS_DB_BASE", "15"))
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{(_BASE - _WORKER) % 16}")
+_SERVER = os.environ.get("TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"{_SERVER}/{(_BASE - _WORKER) % 16}")
 
 
 def _reachable(url: str, default_port: int) -> bool:

@@ -125,7 +125,7 @@ class StripeProvider(Provider):
         http = StripeHTTPClient(timeout=15.0)
         client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
         yield StripePaymentGateway(client)
-        await http.close_async()  # type: ignore[no-untyped-call]
+        await http.close_async()
 
 
 class InProcessProvider(Provider):

@@ -52,6 +52,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkout_success_url: str = ""
     checkout_cancel_url: str = ""
     portal_return_url: str = ""
+    order_url: str = ""
     database_url: str = "sqlite+aiosqlite:///./var/app.db"
     redis_url: Secret | None = None
     stripe: StripeSettings = StripeSettings()
@@ -89,10 +90,11 @@ def _parse(env: Mapping[str, str]) -> Settings:
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{name}: {exc}") from None
 
-    app_url = get("APP_URL", _http_url, "http://localhost:8000").rstrip("/")
+    port = get("PORT", _port, 8000)
+    app_url = get("APP_URL", _http_url, f"http://localhost:{port}").rstrip("/")
     return Settings(
         host=get("HOST", str, "127.0.0.1"),
-        port=get("PORT", _port, 8000),
+        port=port,
         app_url=app_url,
         checkout_success_url=get(
             "CHECKOUT_SUCCESS_URL",
@@ -101,6 +103,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         checkout_cancel_url=get("CHECKOUT_CANCEL_URL", _http_url, f"{app_url}/#pricing"),
         portal_return_url=get("PORTAL_RETURN_URL", _http_url, f"{app_url}/"),
+        order_url=get("ORDER_URL", _order_url, f"{app_url}/orders/{{order_id}}"),
         database_url=get("DATABASE_URL", _database_url, "sqlite+aiosqlite:///./var/app.db"),
         redis_url=get("REDIS_URL", _redis_url, None),
         stripe=StripeSettings(
@@ -132,6 +135,17 @@ def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _order_url(value: str) -> str:
+    _http_url(value)
+    try:  # the reader fills it with str.format: no other placeholder may be left
+        ok = "{order_id}" in value and bool(value.format(order_id="ord_1"))
+    except (KeyError, IndexError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError("must be a URL with the placeholder {order_id} and no other braces")
     return value
 
 

@@ -249,7 +249,7 @@ async def sandbox(sandbox_server: tuple[Sandbox, str]) -> AsyncIterator[SandboxS
     gateway = StripePaymentGateway(create_stripe_client(secret_key, api_base=base_url, http_client=http))
     dashboard = stripe.StripeClient(secret_key, base_addresses={"api": base_url}, max_network_retries=0)
     yield SandboxStripe(gateway, dashboard, sb)
-    await http.close_async()  # type: ignore[no-untyped-call]
+    await http.close_async()
 
 
 @pytest.fixture(params=["fake", "sandbox"])

@@ -6,9 +6,10 @@ The repositories' behaviour on it is the unit-of-work contract (tests/contract/t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import Executable, Table, bindparam, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -51,7 +52,7 @@ async def test_rows_read_on_the_driver_path_equal_sqlalchemys(migrated_postgres_
             await uow.effects.add_all_if_absent([Effect("e_1", "order_confirmation", {"order_id": "o"}, T0)])
             await uow.commit()
 
-        cases = [
+        cases: list[tuple[Executable, dict[str, Any]]] = [
             (orders._BY_ID[1], {"key": "ord_1"}),  # JSONB items, timestamptz columns, FOR UPDATE
             (events._BY_ID, {"event_id": "evt_1"}),  # bytea payload
             (effects._CLAIM, {"effect_key": "e_1", "now": T0, "until": T0}),  # UPDATE … RETURNING, a literal bind
@@ -121,6 +122,7 @@ def test_a_reusable_statement_must_have_plain_bind_parameters() -> None:
         driver.compiled(expanding, postgresql.asyncpg.dialect())
     # `attempts` has a Python-side default SQLAlchemy fills in per execution: not a value to take once.
     events_table = WebhookEventRow.__table__
+    assert isinstance(events_table, Table)  # a declarative model's table (typed FromClause)
     with_default = driver.reusable(insert(events_table).values(id=bindparam("id")))
     with pytest.raises(TypeError, match="Python-side defaults"):
         driver.compiled(with_default, postgresql.asyncpg.dialect())

@@ -10,11 +10,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine
+from adapters.persistence.transaction import Result
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import Conflict, StorageUnavailable
 from application.ports.repositories import Effect, UnitOfWork
@@ -807,6 +808,11 @@ async def test_on_postgres_concurrent_stores_of_one_event_on_their_own_store_it_
         await engine.dispose()
 
 
+def _scalar_one(result: Result) -> object:
+    assert isinstance(result, CursorResult)  # text() runs on SQLAlchemy's own path, never the driver's
+    return result.scalar_one()
+
+
 async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_one_transaction_again(
     migrated_postgres_url: str,
 ) -> None:
@@ -816,8 +822,8 @@ async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_on
     try:
         assert await uow.store_event(an_event("evt_1")) is True
         async with uow:
-            first = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
-            second = (await uow.transaction.execute(text("SELECT txid_current()"))).scalar_one()
+            first = _scalar_one(await uow.transaction.execute(text("SELECT txid_current()")))
+            second = _scalar_one(await uow.transaction.execute(text("SELECT txid_current()")))
         assert first == second
     finally:
         await engine.dispose()

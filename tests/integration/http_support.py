@@ -87,7 +87,7 @@ class FastStripeProvider(Provider):
             settings.stripe.secret_key, api_base=settings.stripe.api_base, max_network_retries=0, http_client=http
         )
         yield StripePaymentGateway(client)
-        await http.close_async()  # type: ignore[no-untyped-call]
+        await http.close_async()
 
 
 class _PortalTransport(httpx.AsyncBaseTransport):

@@ -73,7 +73,7 @@ async def account(server: tuple[Sandbox, str]) -> AsyncIterator[Account]:
     yield account
     sb.faults.clear()
     for http in account.http_clients:
-        await http.close_async()  # type: ignore[no-untyped-call]
+        await http.close_async()
 
 
 def _request(
@@ -324,5 +324,5 @@ async def test_a_body_cut_off_after_the_headers_is_retried_then_payment_provider
         assert isinstance(raised.value.__cause__, stripe.APIConnectionError)
         assert len(requests) == 3  # the SDK's two retries, as for any connection error
     finally:
-        await http.close_async()  # type: ignore[no-untyped-call]
+        await http.close_async()
         server.close()

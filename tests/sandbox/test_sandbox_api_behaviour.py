@@ -6,6 +6,7 @@ import time
 import httpx
 import pytest
 import stripe
+from stripe.params.checkout import SessionCreateParamsLineItem
 
 from sandbox import Sandbox
 
@@ -27,10 +28,9 @@ def test_an_unknown_parameter_is_rejected_like_stripe_does(sb: Sandbox, base_url
 
 
 def test_a_nested_unknown_parameter_is_named_with_its_brackets(client: stripe.StripeClient) -> None:
+    unknown: SessionCreateParamsLineItem = {"price": "price_x", "colour": "red"}  # type: ignore[typeddict-unknown-key]
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        client.v1.checkout.sessions.create(
-            {"mode": "payment", "line_items": [{"price": "price_x", "colour": "red"}]}  # type: ignore[typeddict-unknown-key]
-        )
+        client.v1.checkout.sessions.create({"mode": "payment", "line_items": [unknown]})
     assert raised.value.code == "parameter_unknown"
     assert raised.value.param == "line_items[0][colour]"
 
@@ -66,6 +66,7 @@ def test_a_replayed_idempotency_key_returns_the_first_response(client: stripe.St
     first = client.v1.customers.create({"email": "i@example.com"}, {"idempotency_key": "k1"})
     again = client.v1.customers.create({"email": "i@example.com"}, {"idempotency_key": "k1"})
     assert again.id == first.id
+    assert again.last_response is not None
     assert again.last_response.headers["Idempotent-Replayed"] == "true"
     assert len(sb.state.store.all("customer")) == 1
 

@@ -13,6 +13,7 @@ def test_a_customer_can_be_created_retrieved_updated_and_found_by_metadata(
     assert created.id.startswith("cus_")
     updated = client.v1.customers.update(created.id, {"name": "Ann", "metadata": {"plan": "pro"}})
     assert updated.name == "Ann"
+    assert updated.metadata is not None
     assert updated.metadata.to_dict() == {"user_id": "u1", "plan": "pro"}
     assert client.v1.customers.retrieve(created.id).email == "ann@example.com"
     found = client.v1.customers.search({"query": "metadata['user_id']:'u1'"})
@@ -25,6 +26,7 @@ def test_the_seeded_catalog_lists_products_with_expanded_default_prices(client: 
     names = {p.name for p in products.data}
     assert {"Starter template", "Icon pack", "Pro", "Team"} <= names
     icon_pack = next(p for p in products.data if p.name == "Icon pack")
+    assert isinstance(icon_pack.default_price, stripe.Price)  # expanded
     assert icon_pack.default_price.currency == "jpy"
     assert icon_pack.default_price.unit_amount == 1500
     pro = next(p for p in products.data if p.name == "Pro")
@@ -64,13 +66,20 @@ def test_prices_support_recurring_intervals_lookup_keys_and_deactivation(client:
     )
     assert price.id.startswith("price_")
     assert price.type == "recurring"
+    assert price.recurring is not None
     assert price.recurring.interval_count == 3
     found = client.v1.prices.list({"lookup_keys": ["widget_quarterly"], "expand": ["data.product"]})
+    assert isinstance(found.data[0].product, stripe.Product)  # expanded
     assert found.data[0].product.name == "Widget"
     client.v1.prices.update(price.id, {"active": False})
     assert client.v1.prices.list({"product": product.id, "active": True}).data == []
     updated = client.v1.products.update(product.id, {"default_price": price.id, "metadata": {"order": "3"}})
     assert updated.default_price == price.id
+
+
+def _featured(coupon: stripe.Coupon) -> bool:
+    assert coupon.metadata is not None
+    return coupon.metadata.to_dict().get("isFeatured") == "true"
 
 
 def test_coupons_and_promotion_codes_follow_the_endive_layout(client: stripe.StripeClient) -> None:
@@ -89,10 +98,11 @@ def test_coupons_and_promotion_codes_follow_the_endive_layout(client: stripe.Str
     assert promo.id.startswith("promo_")
     assert promo.promotion.coupon == "SPRING"
     expanded = client.v1.promotion_codes.retrieve(promo.id, {"expand": ["promotion.coupon"]})
+    assert isinstance(expanded.promotion.coupon, stripe.Coupon)  # expanded
     assert expanded.promotion.coupon.percent_off == 15.5
     client.v1.promotion_codes.update(promo.id, {"active": False})
     assert client.v1.promotion_codes.list({"active": True, "coupon": "SPRING"}).data == []
-    featured = [c for c in client.v1.coupons.list().data if c.metadata.to_dict().get("isFeatured") == "true"]
+    featured = [c for c in client.v1.coupons.list().data if _featured(c)]
     assert [c.id for c in featured] == ["LAUNCH20"]
 
 

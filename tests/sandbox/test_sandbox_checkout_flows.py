@@ -1,10 +1,11 @@
 """Checkout Sessions paid on the sandbox's page, PaymentIntent holds, subscriptions, and their events."""
 
-from typing import Any
+from typing import Unpack
 
 import httpx
 import pytest
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 from sandbox import Sandbox
 
@@ -17,8 +18,8 @@ def _types(sb: Sandbox) -> list[str]:
     return [e["type"] for e in sb.events()]
 
 
-def _session(client: stripe.StripeClient, **extra: Any) -> stripe.checkout.Session:
-    params: dict[str, Any] = {
+def _session(client: stripe.StripeClient, **extra: Unpack[SessionCreateParams]) -> stripe.checkout.Session:
+    params: SessionCreateParams = {
         "mode": "payment",
         "line_items": [{"price": _price(client, "starter_template"), "quantity": 2}],
         "success_url": "http://shop.test/done?session={CHECKOUT_SESSION_ID}",
@@ -29,7 +30,7 @@ def _session(client: stripe.StripeClient, **extra: Any) -> stripe.checkout.Sessi
         "automatic_tax": {"enabled": True},
         **extra,
     }
-    return client.v1.checkout.sessions.create(params)  # type: ignore[arg-type]
+    return client.v1.checkout.sessions.create(params)
 
 
 def test_a_session_totals_its_line_items_and_points_at_the_sandbox_page(
@@ -54,6 +55,7 @@ def test_paying_with_manual_capture_holds_the_money_and_emits_stripes_events(
     paid = client.v1.checkout.sessions.retrieve(session.id, {"expand": ["payment_intent", "line_items"]})
     assert (paid.status, paid.payment_status) == ("complete", "paid")
     intent = paid.payment_intent
+    assert isinstance(intent, stripe.PaymentIntent)  # expanded
     assert (intent.status, intent.amount_capturable, intent.amount_received) == ("requires_capture", 9800, 0)
     assert intent.metadata.to_dict() == {"order": "o1"}
     assert _types(sb) == [
@@ -71,6 +73,7 @@ def test_a_hold_can_be_canceled_but_not_captured_afterwards(client: stripe.Strip
     session = _session(client)
     httpx.post(f"{session.url}/pay")
     intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    assert isinstance(intent_id, str)  # not expanded
     canceled = client.v1.payment_intents.cancel(intent_id, {"cancellation_reason": "requested_by_customer"})
     assert (canceled.status, canceled.cancellation_reason) == ("canceled", "requested_by_customer")
     assert _types(sb)[-1] == "payment_intent.canceled"
@@ -82,7 +85,9 @@ def test_a_hold_can_be_canceled_but_not_captured_afterwards(client: stripe.Strip
 def test_automatic_capture_succeeds_at_once(client: stripe.StripeClient, sb: Sandbox) -> None:
     session = _session(client, payment_intent_data={"capture_method": "automatic"})
     httpx.post(f"{session.url}/pay")
-    intent = client.v1.payment_intents.retrieve(client.v1.checkout.sessions.retrieve(session.id).payment_intent)
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    assert isinstance(intent_id, str)  # not expanded
+    intent = client.v1.payment_intents.retrieve(intent_id)
     assert (intent.status, intent.amount_received) == ("succeeded", 9800)
     assert "payment_intent.succeeded" in _types(sb)
 
@@ -126,6 +131,7 @@ def test_a_subscription_checkout_creates_an_active_subscription_with_item_period
     httpx.post(f"{session.url}/pay")
     paid = client.v1.checkout.sessions.retrieve(session.id, {"expand": ["subscription"]})
     sub = paid.subscription
+    assert isinstance(sub, stripe.Subscription)  # expanded
     assert (sub.status, sub.customer, sub.metadata.to_dict()) == ("active", customer.id, {"user_id": "u2"})
     item = sub["items"].data[0]
     assert item.id.startswith("si_")
@@ -143,6 +149,7 @@ def test_a_promotion_code_entered_at_checkout_discounts_the_total(client: stripe
     httpx.post(f"{session.url}/promotion_code", data={"code": "launch20"})
     httpx.post(f"{session.url}/pay")
     paid = client.v1.checkout.sessions.retrieve(session.id)
+    assert paid.total_details is not None
     assert (paid.amount_subtotal, paid.amount_total, paid.total_details.amount_discount) == (9800, 7840, 1960)
     assert client.v1.coupons.retrieve("LAUNCH20").times_redeemed == 1
 
@@ -152,6 +159,7 @@ def test_the_checkout_page_shows_zero_decimal_currencies_without_cents(client: s
         {"mode": "payment", "line_items": [{"price": _price(client, "icon_pack_jpy"), "quantity": 1}]}
     )
     assert session.amount_total == 1500
+    assert session.url is not None
     page = httpx.get(session.url)
     assert page.status_code == 200
     assert "1,500 JPY" in page.text

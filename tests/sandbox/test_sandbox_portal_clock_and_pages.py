@@ -18,7 +18,9 @@ def _subscribe(client: stripe.StripeClient, lookup_key: str = "pro_monthly") -> 
         {"mode": "subscription", "customer": customer.id, "line_items": [{"price": price, "quantity": 1}]}
     )
     httpx.post(f"{session.url}/pay")
-    return customer.id, client.v1.checkout.sessions.retrieve(session.id).subscription
+    subscription = client.v1.checkout.sessions.retrieve(session.id).subscription
+    assert isinstance(subscription, str)  # not expanded
+    return customer.id, subscription
 
 
 def _portal(client: stripe.StripeClient, customer: str) -> str:
@@ -66,6 +68,7 @@ def test_advancing_past_the_period_end_ends_a_subscription_set_to_cancel(
     sub = client.v1.subscriptions.retrieve(sub_id)
     assert sub.status == "canceled"
     assert sub.ended_at == sub.cancel_at
+    assert isinstance(sub.customer, str)  # not expanded
     assert client.v1.subscriptions.list({"customer": sub.customer}).data == []
     assert [s.id for s in client.v1.subscriptions.list({"customer": sub.customer, "status": "all"}).data] == [sub_id]
 
@@ -81,6 +84,7 @@ def test_a_hold_older_than_seven_days_lapses(client: stripe.StripeClient, sb: Sa
     )
     httpx.post(f"{session.url}/pay")
     intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    assert isinstance(intent_id, str)  # not expanded
     sb.advance_clock(days=6)
     assert client.v1.payment_intents.retrieve(intent_id).status == "requires_capture"
     sb.advance_clock(days=2)

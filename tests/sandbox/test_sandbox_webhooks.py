@@ -61,6 +61,7 @@ def test_without_a_webhook_url_events_are_stored_but_not_sent(client: stripe.Str
     events = client.v1.events.list({"type": "product.*"})
     assert [e.type for e in events.data] == ["product.updated", "product.created"]
     updated = client.v1.events.retrieve(events.data[0].id)
+    assert updated.data.previous_attributes is not None
     assert updated.data.previous_attributes["name"] == "Quiet"
     assert updated.pending_webhooks == 0
     assert all(e["attempts"] == 0 for e in httpx.get(f"{sb.public_url}/sandbox/events").json()["data"])

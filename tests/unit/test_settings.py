@@ -24,6 +24,7 @@ DEFAULTS: list[tuple[str, Any]] = [
     ("checkout_success_url", "http://localhost:8000/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
     ("checkout_cancel_url", "http://localhost:8000/#pricing"),
     ("portal_return_url", "http://localhost:8000/"),
+    ("order_url", "http://localhost:8000/orders/{order_id}"),
     ("database_url", "sqlite+aiosqlite:///./var/app.db"),
     ("redis_url", None),
     ("stripe.secret_key", None),
@@ -72,6 +73,21 @@ def test_redirect_urls_default_to_the_app_url_without_a_doubled_slash() -> None:
     assert settings.portal_return_url == "https://shop.example.com/"
 
 
+def test_the_app_url_follows_the_port_when_unset() -> None:
+    settings = settings_from({"PORT": "9001"})
+
+    assert settings.app_url == "http://localhost:9001"
+    assert settings.checkout_cancel_url == "http://localhost:9001/#pricing"
+    assert settings.order_url == "http://localhost:9001/orders/{order_id}"
+
+
+def test_an_explicit_app_url_wins_over_the_port() -> None:
+    settings = settings_from({"PORT": "9001", "APP_URL": "https://shop.example.com"})
+
+    assert settings.app_url == "https://shop.example.com"
+    assert settings.order_url == "https://shop.example.com/orders/{order_id}"
+
+
 VALID: list[tuple[str, str, str, Any]] = [
     ("PORT", "9001", "port", 9001),
     ("STRIPE_WEBHOOK_TOLERANCE", "60", "stripe.webhook_tolerance", 60),
@@ -88,6 +104,8 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("DATABASE_URL", "sqlite:///./data/x.db", "database_url", "sqlite+aiosqlite:///./data/x.db"),
     ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", "100 per minute"),
     ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
+    ("ORDER_URL", "https://app.example.com/account/orders/{order_id}?tab=items", "order_url",
+     "https://app.example.com/account/orders/{order_id}?tab=items"),
 ]  # fmt: skip
 
 
@@ -110,6 +128,9 @@ INVALID: list[tuple[str, str]] = [
     ("CHECKOUT_SUCCESS_URL", "/checkout/success"),
     ("CHECKOUT_CANCEL_URL", "ftp://example.com/"),
     ("PORTAL_RETURN_URL", "javascript:alert(1)"),
+    ("ORDER_URL", "https://app.example.com/orders"),
+    ("ORDER_URL", "https://app.example.com/orders/{order_id}/{tab}"),
+    ("ORDER_URL", "/orders/{order_id}"),
     ("DATABASE_URL", "nonsense://x"),
     ("DATABASE_URL", f"mysql://app:{SECRET}@db/billing"),
     ("REDIS_URL", f"http://:{SECRET}@cache:6379/0"),
