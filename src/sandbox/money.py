@@ -1,19 +1,13 @@
-"""Amounts in a currency's minor unit, shown the way Stripe's pages and error messages show them."""
+"""Amounts in a currency's minor unit as Stripe shows them: `$49.00`, `¥1,500` (the currency's own
+exponent) — on its hosted pages and in its API's error messages alike."""
 
-ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-)
-_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
+from decimal import Decimal
 
+from babel.numbers import format_currency, get_currency_precision
 
-def major(amount: int, currency: str) -> str:
-    """`1,234.50` (or `1,234` for zero-decimal currencies), without the currency."""
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount:,}"
-    return f"{amount / 100:,.2f}"
+LOCALE = "en_US"
 
 
-def with_symbol(amount: int, currency: str) -> str:
-    """`$12.00` as Stripe's API error messages write it; `12.00 CHF` where there is no short symbol."""
-    symbol = _SYMBOLS.get(currency.lower())
-    return f"{symbol}{major(amount, currency)}" if symbol else f"{major(amount, currency)} {currency.upper()}"
+def display(amount: int, currency: str) -> str:
+    code = currency.upper()
+    return format_currency(Decimal(amount).scaleb(-get_currency_precision(code)), code, locale=LOCALE)

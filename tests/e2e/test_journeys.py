@@ -111,10 +111,10 @@ def checkout_and_pay(api: httpx.Client, base: str, price_id: str) -> dict[str, A
         paid = browser.post(f"{base}{action.group(1)}", follow_redirects=False)
         assert paid.status_code == 303, paid.text
         assert paid.headers["location"] == f"{base}/checkout/success?session_id={session['id']}"
-        # no front end in sandbox mode: the success page leads back to the demo store
-        landed = browser.get(paid.headers["location"], follow_redirects=True)
+        # in sandbox mode the demo store serves the success page
+        landed = browser.get(paid.headers["location"])
         assert landed.status_code == 200
-        assert landed.url.path == "/sandbox"
+        assert landed.headers["content-type"].startswith("text/html")
     return session
 
 
@@ -305,6 +305,7 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
         tmp_path,
         port,
         STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
         STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}",  # nothing listens there
     )
     with service_process(env, port=port, log_path=tmp_path / "service.log") as base:
@@ -313,8 +314,8 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
         signed_in = httpx.post(f"{base}/sandbox/sign-in", json={"user_id": "u", "email": "u@example.com"}, timeout=10)
         assert signed_in.status_code == 404
         assert httpx.get(f"{base}/sandbox/stripe/v1/products", timeout=10).status_code == 404
-        assert httpx.get(f"{base}/checkout/success", timeout=10).status_code == 404
-        assert httpx.get(f"{base}/", timeout=10).status_code == 404
+        for page in ("/checkout/success", "/orders/ord_1", "/", "/sandbox/account", "/sandbox/assets/api.js"):
+            assert httpx.get(f"{base}{page}", timeout=10).status_code == 404, page
 
         # A token signed the way the sandbox signs, with a sandbox's key, is not trusted.
         token = Sandbox(public_url=base, seed=False).signer.sign("user_x", "x@example.com", role="admin")
@@ -338,3 +339,33 @@ def test_sandbox_mode_refuses_several_workers(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("error: --workers: the embedded Stripe sandbox")
+
+
+REFUSED = [
+    ({"STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"HOST": "0.0.0.0"}, "HOST"),
+    ({"HOST": "192.168.1.20"}, "HOST"),
+    ({"HOST": "shop.example.com"}, "HOST"),
+]
+
+
+@pytest.mark.parametrize(("extra", "variable"), REFUSED, ids=[v + "=" + ",".join(e.values()) for e, v in REFUSED])
+def test_serve_refuses_an_unsafe_configuration_in_one_line_naming_the_variable(
+    tmp_path: Path, extra: dict[str, str], variable: str
+) -> None:
+    """Contract §2: a real key without a webhook secret would refuse every webhook; the sandbox signs
+    admin tokens the service trusts, so it never listens beyond the machine."""
+    env = clean_environ()
+    env.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", "PORT": str(free_port()), **extra})
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", "serve"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line
+    assert done.stderr.startswith(f"error: {variable}: ")
+    assert not (tmp_path / "app.db").exists()  # refused before migrating anything

@@ -15,7 +15,7 @@ def test_the_payments_page_lists_payments_and_links_each_one(client: stripe.Stri
     intent_id = captured_payment(client)
     listing = httpx.get(f"{sb.public_url}/sandbox/dashboard")
     assert listing.status_code == 200
-    assert intent_id in listing.text and "49.00 USD" in listing.text and "succeeded" in listing.text
+    assert intent_id in listing.text and "$49.00" in listing.text and "succeeded" in listing.text
     shown = httpx.get(f"{sb.public_url}/sandbox/dashboard/payments/{intent_id}")
     assert shown.status_code == 200
     assert "Refund</button>" in shown.text and "Open a dispute" in shown.text

@@ -10,7 +10,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError, load_settings, refuse_unsafe_serving
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        refuse_unsafe_serving(settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if settings.sandbox_mode and args.workers > 1:
         # Each worker would hold its own in-memory sandbox (own state, webhook secret and sign-in key)
         print(
@@ -77,9 +82,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if not args.no_migrate:
         _migrate(settings, argparse.Namespace(down=None))
+    from entrypoints.http.bounded_protocol import BoundedHttpToolsProtocol
+
     uvicorn.run(
         "entrypoints.http.asgi:app_from_env",
         factory=True,
+        http=BoundedHttpToolsProtocol,
         host=settings.host,
         port=settings.port,
         workers=args.workers,

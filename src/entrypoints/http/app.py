@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
@@ -22,7 +21,9 @@ from entrypoints.http.catalog import CatalogController
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
+from entrypoints.http.limits import BODY_MAX_BYTES
 from entrypoints.http.me import MeController
+from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.webhooks import StripeWebhookController
@@ -44,22 +45,24 @@ EFFECT_SWEEP_SECONDS = 30.0
 
 
 def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = True) -> Litestar:
-    sandbox = None
+    sandbox = store = None
     if settings.sandbox_mode:
-        from entrypoints.sandbox_mode import enable_sandbox, front_end_stand_ins
+        from entrypoints.sandbox_mode import announce, demo_store, enable_sandbox
 
         settings, sandbox = enable_sandbox(settings)
+        store = demo_store(settings)
     container = make_async_container(
         *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
     )
-    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
-    if sandbox is not None:
-        handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
+    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS, request_max_body_size=BODY_MAX_BYTES)]
+    if sandbox is not None and store is not None:
+        handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if sandbox is not None:
             await sandbox.start()
+            announce(settings)
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
         try:
             yield
@@ -73,18 +76,20 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         exception_handlers=exception_handlers(),
+        plugins=[StrictStructSchemaPlugin()],
         before_send=[add_rate_limit_headers],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Stripe billing service",
             version="0.1.0",
             path="/schema",
+            components=COMPONENTS,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        template_config=store.template_config if store is not None else None,
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
-    app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
     setup_dishka(container, app)
     return app

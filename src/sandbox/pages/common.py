@@ -1,4 +1,4 @@
-"""Small helpers for the server-rendered pages: layout, money, forms, redirects."""
+"""Small helpers for the sandbox's own pages (Stripe's stand-ins): layout, money, forms, redirects."""
 
 import html
 import json
@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-from sandbox.money import major
+from sandbox.money import display
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
@@ -25,9 +25,10 @@ def esc(value: Any) -> str:
 
 
 def money(amount: int | None, currency: str | None) -> str:
+    """As Stripe's hosted pages show it: `$49.00`, `¥1,500` (the currency's own exponent)."""
     if amount is None or currency is None:
         return "—"
-    return f"{major(amount, currency)} {currency.upper()}"
+    return display(amount, currency)
 
 
 def when(timestamp: int | None) -> str:
@@ -49,6 +50,13 @@ def button_form(action: str, label: str, fields: dict[str, str] | None = None, s
     hidden = "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items())
     css = " class='secondary'" if secondary else ""
     return f"<form method='post' action='{esc(action)}'>{hidden}<button{css}>{esc(label)}</button></form>"
+
+
+def local_path(target: object, default: str = "/sandbox") -> str:
+    """A redirect target from a form, kept on this site: a path, never another origin (`//host`)."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
 
 
 def see_other(url: str) -> Response[bytes]:

@@ -15,7 +15,7 @@ import stripe.params as p
 
 from sandbox.errors import invalid
 from sandbox.ids import new_id
-from sandbox.money import with_symbol
+from sandbox.money import display
 from sandbox.resources import charges
 from sandbox.routing import Route, route
 from sandbox.state import State
@@ -32,8 +32,8 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         raise invalid("This value must be greater than or equal to 1.", param="amount")
     if amount > left:
         raise invalid(
-            f"Refund amount ({with_symbol(amount, charge['currency'])}) is greater than unrefunded amount on "
-            f"charge ({with_symbol(left, charge['currency'])})",
+            f"Refund amount ({display(amount, charge['currency'])}) is greater than unrefunded amount on "
+            f"charge ({display(left, charge['currency'])})",
             param="amount",
             code="amount_too_large",
         )
