@@ -67,7 +67,16 @@ class ServiceNotConfigured(ApplicationError):
 
 
 class StorageUnavailable(ApplicationError):
+    """The database (or cache) cannot be reached or cannot serve now. Safe to retry."""
+
     title = "Storage unavailable"
+
+
+class StorageRejected(ApplicationError):
+    """The database refused a value of the change (too long, a NUL in a string, …). Retrying the
+    same change cannot help; inputs are meant to be validated before they get this far."""
+
+    title = "Invalid request"
 
 
 class InvalidToken(Unauthorized):

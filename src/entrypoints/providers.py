@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from dishka import Provider, Scope, from_context, provide
+from dishka import AsyncContainer, Provider, Scope, from_context, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
@@ -34,7 +34,7 @@ from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
-from application.orders.capture_order import CaptureOrder
+from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.orders.confirmation import ConfirmationSettings, OrderEffects
 from application.orders.queries import ListOrders
 from application.outbox import Outbox
@@ -49,8 +49,17 @@ from application.ports.rate_limiter import RateLimiter
 from application.ports.repositories import UnitOfWork
 from application.ports.tokens import TokenVerifier, UserDirectory
 from application.subscriptions.sync_subscription import SyncSubscription
-from application.webhooks.context import WebhookContext
+from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
+from application.webhooks.handler import Handlers
+from application.webhooks.order_handlers import (
+    CheckoutCompleted,
+    CheckoutExpired,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+)
 from application.webhooks.process_event import ProcessStripeEvent
+from application.webhooks.subscription_handlers import SubscriptionChanged
 from entrypoints.settings import Settings
 
 
@@ -70,8 +79,8 @@ class CoreProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, engine: AsyncEngine, clock: Clock) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, clock)
+    def unit_of_work(self, engine: AsyncEngine, clock: Clock, settings: Settings) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock, fast_path=settings.database_fast_path)
 
     @provide(scope=Scope.APP)
     def money(self, settings: Settings) -> MoneyFormatter:
@@ -112,6 +121,10 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.order_url)
+
+    @provide(scope=Scope.APP)
+    def capture_settings(self, settings: Settings) -> CaptureSettings:
+        return CaptureSettings(automatic=settings.order_capture == "auto")
 
 
 class StripeProvider(Provider):
@@ -187,20 +200,22 @@ class UseCaseProvider(Provider):
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
+    # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
+    webhook_handlers = provide_all(
+        CheckoutCompleted,
+        CheckoutExpired,
+        PaymentAuthorized,
+        PaymentCaptured,
+        PaymentCanceled,
+        SubscriptionChanged,
+        ProductsChanged,
+        CouponsChanged,
+    )
 
     @provide
     def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
         return Outbox(uow, clock, effects.performers())
 
     @provide
-    def webhook_context(
-        self,
-        uow: UnitOfWork,
-        gateway: PaymentGateway,
-        advance: AdvanceOrder,
-        capture: CaptureOrder,
-        sync: SyncSubscription,
-        invalidate: InvalidateCatalog,
-        settings: Settings,
-    ) -> WebhookContext:
-        return WebhookContext(uow, gateway, advance, capture, sync, invalidate, settings.order_capture == "auto")
+    def handlers(self, container: AsyncContainer) -> Handlers:
+        return container  # this request's container builds each handler with what it needs

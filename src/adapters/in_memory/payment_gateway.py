@@ -18,16 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
-    CheckoutSession,
-    CheckoutSessionRequest,
-    PaymentIntent,
-    Price,
-    SubscriptionState,
-)
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 from domain.subscription import SubscriptionStatus
 
 

@@ -10,10 +10,10 @@ from adapters.persistence.models import OrderRow
 from adapters.persistence.refund_columns import dispute_from_json, dispute_to_json, refunds_from_json, refunds_to_json
 from adapters.persistence.transaction import Transaction
 from domain.money import Money
-from domain.order import Order, OrderItem, OrderStatus
+from domain.order import Order, OrderItem, OrderStatus, cancellation_reason
 
 _FIELDS = (
-    "id", "user_id", "checkout_session_id", "payment_intent_id", "customer_email", "cancellation_reason",
+    "id", "user_id", "checkout_session_id", "payment_intent_id", "customer_email",
     "created_at", "authorized_at", "captured_at", "canceled_at", "expired_at", "refunded_at",
 )  # fmt: skip
 
@@ -45,6 +45,7 @@ def _to_domain(row: Row[Any]) -> Order:
         status=OrderStatus(row.status),
         total=Money(row.amount_total, row.currency),
         items=tuple(OrderItem(**item) for item in row.items),
+        cancellation_reason=cancellation_reason(row.cancellation_reason) if row.cancellation_reason else None,
         refunds=refunds_from_json(row.refunds),
         dispute=dispute_from_json(row.dispute),
         **{name: getattr(row, name) for name in _FIELDS},
@@ -66,6 +67,7 @@ def _to_values(order: Order) -> dict[str, Any]:
             }
             for i in order.items
         ],
+        "cancellation_reason": order.cancellation_reason,
         "refunds": refunds_to_json(order.refunds),
         "dispute": dispute_to_json(order.dispute),
         **{name: getattr(order, name) for name in _FIELDS},

@@ -32,18 +32,10 @@ from stripe.params import (
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 
-from adapters.stripe import mapping
+from adapters.stripe import fields, mapping
 from adapters.stripe.errors import call, find, translate
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
-    CheckoutSession,
-    CheckoutSessionRequest,
-    PaymentIntent,
-    Price,
-    SubscriptionState,
-)
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
+from application.ports.stripe_objects import METADATA_USER_ID, CheckoutSession, PaymentIntent, SubscriptionState
 
 API_VERSION = "2026-10-28.endive"
 
@@ -103,7 +95,7 @@ class StripePaymentGateway:
         return cast(dict[str, Any], response.data)
 
     async def create_customer(self, *, user_id: str, email: str | None, idempotency_key: str) -> str:
-        params: CustomerCreateParams = {"metadata": {"user_id": user_id}}
+        params: CustomerCreateParams = {"metadata": {METADATA_USER_ID: user_id}}
         if email:
             params["email"] = email
         customer = await call(
@@ -213,7 +205,7 @@ class StripePaymentGateway:
             prices: dict[str, list[CatalogPrice]] = {}
             listing = await self._v1.prices.list_async({"active": True, "limit": 100})
             async for p in listing.auto_paging_iter():
-                prices.setdefault(mapping.ref(p.product) or "", []).append(mapping.catalog_price(p.to_dict()))
+                prices.setdefault(fields.ref(p.product) or "", []).append(mapping.catalog_price(p.to_dict()))
             products = await self._v1.products.list_async({"active": True, "limit": 100})
             return [
                 mapping.catalog_product(product.to_dict(), prices.get(product.id, []))

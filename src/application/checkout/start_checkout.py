@@ -9,6 +9,7 @@ from application.errors import Conflict, NotFound, ValidationFailed
 from application.ports.clock import Clock
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import METADATA_ORDER_ID, METADATA_USER_ID
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
 
@@ -77,7 +78,7 @@ class StartCheckout:
                 "portal (POST /api/stripe/portal)."
             )
         customer_id = await self._customers.execute(command.user_id)
-        metadata = {"user_id": command.user_id}
+        metadata = {METADATA_USER_ID: command.user_id}
         session = await self._gateway.create_checkout_session(
             self._request("subscription", command, customer_id, metadata, subscription_metadata=metadata),
             idempotency_key=self._key(command, uuid.uuid4().hex),
@@ -91,7 +92,7 @@ class StartCheckout:
         # A client retry (same idempotency key) must send Stripe the very same parameters, or Stripe
         # refuses the reused key: the order id is derived from that key, not drawn afresh.
         order_id = f"ord_{_order_seed(command).hex}"
-        metadata = {"user_id": command.user_id, "order_id": order_id}
+        metadata = {METADATA_USER_ID: command.user_id, METADATA_ORDER_ID: order_id}
         # Stripe first, then the order: a failure in between leaves an unused session that expires
         # on its own (and whose webhooks name an unknown order, which we acknowledge and ignore),
         # never a pending order without a session.
