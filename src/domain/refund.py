@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
+
+class RefundReason(StrEnum):
+    """Why a refund is made: the reasons Stripe accepts when asked for one."""
+
+    DUPLICATE = "duplicate"
+    FRAUDULENT = "fraudulent"
+    REQUESTED_BY_CUSTOMER = "requested_by_customer"
 
 
 class RefundStatus(StrEnum):
@@ -95,6 +101,9 @@ _DISPUTE_RANK = {
     DisputeStatus.PREVENTED: 2,
 }
 CLOSED_DISPUTE_STATUSES = frozenset(s for s, rank in _DISPUTE_RANK.items() if rank == 2)
+# A chargeback holds the money (and a lost one kept it): Stripe refuses refunds then. An inquiry
+# (`warning_*`) moves no money, and a won dispute gave it back.
+_BLOCKING_REFUNDS = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW, DisputeStatus.LOST})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,10 @@ class Dispute:
     @property
     def closed(self) -> bool:
         return self.status in CLOSED_DISPUTE_STATUSES
+
+    @property
+    def blocks_refunds(self) -> bool:
+        return self.status in _BLOCKING_REFUNDS
 
     def newer(self, reported: Dispute) -> Dispute:
         """This dispute after another report of it (or of a newer dispute on the same charge)."""

@@ -36,7 +36,12 @@ from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.orders.confirmation import ConfirmationSettings, OrderEffects
+from application.orders.paid_order import FindPaidOrder
 from application.orders.queries import ListOrders
+from application.orders.record_dispute import RecordDispute
+from application.orders.record_refund import RecordRefund
+from application.orders.refund_notices import AlertSettings, RefundEffects
+from application.orders.refund_order import RefundOrder
 from application.outbox import Outbox
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
@@ -59,6 +64,7 @@ from application.webhooks.order_handlers import (
     PaymentCaptured,
 )
 from application.webhooks.process_event import ProcessStripeEvent
+from application.webhooks.refund_handlers import ChargeRefunded, DisputeReported, RefundReported
 from application.webhooks.subscription_handlers import SubscriptionChanged
 from entrypoints.settings import Settings
 
@@ -121,6 +127,10 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.order_url)
+
+    @provide(scope=Scope.APP)
+    def alert_settings(self, settings: Settings) -> AlertSettings:
+        return AlertSettings(settings.admin_email)
 
     @provide(scope=Scope.APP)
     def capture_settings(self, settings: Settings) -> CaptureSettings:
@@ -200,6 +210,7 @@ class UseCaseProvider(Provider):
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
+    money_back = provide_all(FindPaidOrder, RecordRefund, RecordDispute, RefundOrder, RefundEffects)
     # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
     webhook_handlers = provide_all(
         CheckoutCompleted,
@@ -210,11 +221,14 @@ class UseCaseProvider(Provider):
         SubscriptionChanged,
         ProductsChanged,
         CouponsChanged,
+        ChargeRefunded,
+        RefundReported,
+        DisputeReported,
     )
 
     @provide
-    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
-        return Outbox(uow, clock, effects.performers())
+    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects, refunds: RefundEffects) -> Outbox:
+        return Outbox(uow, clock, {**effects.performers(), **refunds.performers()})
 
     @provide
     def handlers(self, container: AsyncContainer) -> Handlers:

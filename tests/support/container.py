@@ -28,6 +28,7 @@ from adapters.stripe.event_verifier import StripeEventVerifier
 from application.checkout.start_checkout import CheckoutSettings
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
+from application.orders.refund_notices import AlertSettings
 from application.portal.open_portal import PortalSettings
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -79,6 +80,7 @@ class FakeSettings:
     portal: PortalSettings = PORTAL
     confirmation: ConfirmationSettings = ConfirmationSettings("https://app.test/orders/{order_id}")  # noqa: RUF009 - frozen
     capture: CaptureSettings = CaptureSettings(automatic=False)  # noqa: RUF009 - frozen
+    alerts: AlertSettings = AlertSettings(admin_email="ops@app.test")  # noqa: RUF009 - frozen
 
 
 class FakeAdapters(Provider):
@@ -136,6 +138,10 @@ class FakeAdapters(Provider):
     @provide(scope=Scope.APP)
     def capture_settings(self) -> CaptureSettings:
         return self._settings.capture
+
+    @provide(scope=Scope.APP)
+    def alert_settings(self) -> AlertSettings:
+        return self._settings.alerts
 
 
 class FakeService:

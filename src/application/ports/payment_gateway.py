@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, RefundState, SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,14 @@ class CheckoutSessionRequest:
     payment_intent_metadata: Mapping[str, str] | None = None
     subscription_metadata: Mapping[str, str] | None = None
     manual_capture: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    payment_intent_id: str
+    amount: int
+    reason: str | None
+    metadata: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,15 @@ class PaymentGateway(Protocol):
         self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
     ) -> PaymentIntent:
         """Release held funds. Cancelling an already canceled intent returns it unchanged."""
+        ...
+
+    async def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundState:
+        """Refund part of a captured payment. `PaymentProviderRejected` when Stripe refuses (more
+        than is left, a charged-back payment, nothing captured)."""
+        ...
+
+    async def list_refunds(self, charge_id: str) -> Sequence[RefundState]:
+        """Every refund of the charge, newest first (all pages); empty for an unknown charge."""
         ...
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None: ...

@@ -5,7 +5,15 @@ and a `provide(...)` line in the composition root's `UseCaseProvider`."""
 
 from __future__ import annotations
 
-from application.ports.stripe_objects import CatalogObject, CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CatalogObject,
+    Charge,
+    CheckoutSession,
+    DisputeState,
+    PaymentIntent,
+    RefundState,
+    SubscriptionState,
+)
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import AnyRoute, Route
 from application.webhooks.order_handlers import (
@@ -15,9 +23,12 @@ from application.webhooks.order_handlers import (
     PaymentCanceled,
     PaymentCaptured,
 )
+from application.webhooks.refund_handlers import ChargeRefunded, DisputeReported, RefundReported
 from application.webhooks.subscription_handlers import SubscriptionChanged
 
 _SUBSCRIPTION_CHANGED = Route(SubscriptionState, SubscriptionChanged)
+_REFUND_REPORTED = Route(RefundState, RefundReported)
+_DISPUTE_REPORTED = Route(DisputeState, DisputeReported)
 
 HANDLERS: dict[str, AnyRoute] = {
     "checkout.session.completed": Route(CheckoutSession, CheckoutCompleted),
@@ -34,6 +45,15 @@ HANDLERS: dict[str, AnyRoute] = {
     # or dropped): syncing on them keeps the stored state from lagging until the next event.
     "customer.subscription.pending_update_applied": _SUBSCRIPTION_CHANGED,
     "customer.subscription.pending_update_expired": _SUBSCRIPTION_CHANGED,
+    "charge.refunded": Route(Charge, ChargeRefunded),
+    "refund.created": _REFUND_REPORTED,
+    "refund.updated": _REFUND_REPORTED,
+    "refund.failed": _REFUND_REPORTED,
+    "charge.dispute.created": _DISPUTE_REPORTED,
+    "charge.dispute.updated": _DISPUTE_REPORTED,
+    "charge.dispute.closed": _DISPUTE_REPORTED,
+    "charge.dispute.funds_withdrawn": _DISPUTE_REPORTED,
+    "charge.dispute.funds_reinstated": _DISPUTE_REPORTED,
 }
 
 # Whole families: every `product.*` event, and so on.
