@@ -28,6 +28,7 @@ from application.ports.payment_gateway import (
     RefundRequest,
 )
 from application.ports.stripe_objects import CheckoutSession, PaymentIntent, RefundState, SubscriptionState
+from domain.refund import RefundStatus
 from domain.subscription import SubscriptionStatus
 
 
@@ -214,10 +215,13 @@ class InMemoryPaymentGateway:
         self.intents[payment_intent_id] = canceled
         return canceled
 
-    def refund_elsewhere(self, intent_id: str, amount: int | None = None) -> RefundState:
+    def refund_elsewhere(
+        self, intent_id: str, amount: int | None = None, status: RefundStatus | None = None
+    ) -> RefundState:
         """A refund made outside the service (the Dashboard, another app): Stripe's state changes."""
         intent = self.intents[intent_id]
-        return self.refunds.refund(intent, amount if amount is not None else self.refunds.left(intent), None)
+        left = self.refunds.left(intent)
+        return self.refunds.refund(intent, amount if amount is not None else left, None, status=status)
 
     async def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundState:
         await self._enter("create_refund")

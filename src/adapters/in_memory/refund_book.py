@@ -25,6 +25,7 @@ class RefundBook:
     def __init__(self) -> None:
         self.refunds: dict[str, RefundState] = {}
         self.next_status = RefundStatus.SUCCEEDED  # PENDING: refunds wait for `settle`
+        self.charged_back: set[str] = set()  # PaymentIntents whose chargeback holds the money
         self._ids = itertools.count(1)
 
     def left(self, intent: PaymentIntent) -> int:
@@ -32,15 +33,21 @@ class RefundBook:
         return intent.amount_received - taken
 
     def refund(
-        self, intent: PaymentIntent, amount: int, reason: str | None, metadata: Mapping[str, str] | None = None
+        self,
+        intent: PaymentIntent,
+        amount: int,
+        reason: str | None,
+        metadata: Mapping[str, str] | None = None,
+        status: RefundStatus | None = None,
     ) -> RefundState:
-        if intent.status != "succeeded" or not 0 < amount <= self.left(intent):
+        blocked = intent.id in self.charged_back
+        if blocked or intent.status != "succeeded" or not 0 < amount <= self.left(intent):
             raise PaymentProviderRejected("The payment provider refused the request.")
         refund = RefundState(
             id=f"re_fake{next(self._ids):06d}",
             amount=amount,
             currency=intent.currency,
-            status=self.next_status,
+            status=status or self.next_status,
             created=datetime.now(UTC).replace(microsecond=0),
             payment_intent_id=intent.id,
             charge_id=charge_of(intent.id),
