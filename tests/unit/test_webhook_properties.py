@@ -21,8 +21,8 @@ from adapters.in_memory.unit_of_work import InMemoryStore
 from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.orders.capture_order import CaptureSettings
 from application.errors import ApplicationError
+from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
 from application.orders.refund_order import RefundCommand, RefundOrder
 from application.outbox import Outbox
