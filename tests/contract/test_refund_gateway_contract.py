@@ -1,6 +1,8 @@
 """The PaymentGateway's refunds: one test body per behaviour, run against the in-memory fake and the
 Stripe adapter over HTTP to the sandbox (the fixtures of `test_payment_gateway_contract`)."""
 
+# ruff: noqa: F811 - the tests take the imported `side` fixture as their parameter, as pytest wants
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +11,7 @@ from adapters.in_memory.refund_book import charge_of
 from application.errors import Conflict, PaymentProviderRejected
 from application.ports.payment_gateway import RefundRequest
 from domain.refund import RefundStatus
-from tests.contract.test_payment_gateway_contract import (  # noqa: F401 - the fixtures
+from tests.contract.test_payment_gateway_contract import (  # noqa: F401 - fake, sandbox…: the gateway contract's fixtures
     FakeStripe,
     SandboxStripe,
     StripeSide,
