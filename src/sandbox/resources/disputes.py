@@ -60,6 +60,8 @@ def open_(state: State, charge_id: str, reason: str = "fraudulent", amount: int 
     charge = state.store.get("charge", charge_id, "charge")
     if not charge["captured"]:
         raise invalid(f"Charge {charge_id} has not been captured, so it cannot be disputed.")
+    if charge["refunded"]:
+        raise invalid(f"Charge {charge_id} has been fully refunded, so it cannot be disputed.")
     if any(d["charge"] == charge_id for d in state.store.all("dispute")):
         raise invalid(f"Charge {charge_id} has already been disputed.")
     if reason not in REASONS:
