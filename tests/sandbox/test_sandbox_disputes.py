@@ -82,7 +82,9 @@ def test_a_charged_back_payment_cannot_be_refunded_until_the_dispute_is_won(
     assert client.v1.refunds.create({"payment_intent": intent_id, "amount": 100}).status == "succeeded"
 
 
-def test_only_a_captured_payment_not_refunded_in_full_can_be_disputed_and_only_once(client: stripe.StripeClient, sb: Sandbox) -> None:
+def test_only_a_captured_payment_not_refunded_in_full_can_be_disputed_and_only_once(
+    client: stripe.StripeClient, sb: Sandbox
+) -> None:
     with pytest.raises(Exception, match="has not been captured"):
         sb.dashboard.open_dispute(held_payment(client))
     intent_id = captured_payment(client)
