@@ -18,6 +18,13 @@ class NotFound(ApplicationError):
     title = "Not found"
 
 
+class PriceNotAvailable(NotFound):
+    """Nothing to sell: the price is unknown, inactive, or its product is archived."""
+
+    def __init__(self, detail: str = "Unknown or inactive price.") -> None:
+        super().__init__(detail)
+
+
 class Conflict(ApplicationError):
     title = "Conflict"
 

@@ -18,12 +18,15 @@ from adapters.in_process.log_email import LogEmailSender
 from adapters.in_process.rate_limiter import InMemoryRateLimiter
 from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.redis.cache import RedisCache
+from adapters.redis.cache import RedisCache, client_for
+from adapters.redis.near_cache import RedisNearCache
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.smtp.email_sender import SmtpEmailSender
+from adapters.stripe.account import account_namespace
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.billing.get_billing_status import GetBillingStatus
+from application.catalog.cache_keys import CATALOG_TAGS
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -164,11 +167,14 @@ class InProcessProvider(Provider):
 
 
 class RedisProvider(Provider):
-    """REDIS_URL set: cache and rate limiter are shared by every worker."""
+    """REDIS_URL set: cache and rate limiter are shared by every worker (and degrade to this process
+    while Redis is unreachable)."""
 
     @provide(scope=Scope.APP)
     async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
-        cache = RedisCache.from_url(str(settings.redis_url))
+        shared = RedisCache(client_for(str(settings.redis_url)), prefix=cache_prefix(settings), owns_client=True)
+        cache = RedisNearCache(shared, tags=CATALOG_TAGS)
+        await cache.start(wait=REDIS_START_SECONDS)
         yield cache
         await cache.aclose()
 
@@ -177,6 +183,17 @@ class RedisProvider(Provider):
         limiter = RedisRateLimiter(str(settings.redis_url))
         yield limiter
         await limiter.aclose()
+
+
+# How long start-up waits for Redis before serving degraded (from this process) instead.
+REDIS_START_SECONDS = 1.0
+
+
+def cache_prefix(settings: Settings) -> str:
+    """Everything cached for a Stripe account lives under that account's name (contract §2): a service
+    restarted against another account, or a new sandbox, on the same Redis never sees the old data."""
+    stripe = settings.stripe
+    return f"billing:cache:{account_namespace(stripe.secret_key or '', stripe.api_base)}:"
 
 
 class LogEmailProvider(Provider):
@@ -204,7 +221,7 @@ class UseCaseProvider(Provider):
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
     invalidate_catalog = provide(InvalidateCatalog)
-    catalog = provide(GetCatalog)
+    catalog = provide(GetCatalog, scope=Scope.APP)  # one per process: it keeps the encoded page
     billing = provide(GetBillingStatus)
     portal = provide(OpenPortal)
     readiness = provide(CheckReadiness)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
+from application.catalog.get_catalog import GetCatalog
 from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.errors import Conflict, NotFound, PaymentProviderUnavailable, ValidationFailed
+from application.errors import Conflict, NotFound, PaymentProviderUnavailable, PriceNotAvailable, ValidationFailed
 from application.ports.payment_gateway import Price
 from application.ports.tokens import Identity
 from domain.customer import Customer
@@ -203,6 +205,49 @@ async def test_an_unknown_or_inactive_price_is_not_found(
     assert world.gateway.calls["create_checkout_session"] == 0
 
 
+# --- The price, from the cached catalog ---------------------------------------------------------
+
+
+async def test_a_price_the_catalog_lists_needs_no_lookup_at_stripe(
+    world: FakeService, user: Customer, one_time: Price
+) -> None:
+    for _ in range(3):
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["list_products"] == 1  # the catalog, filled once
+    assert world.gateway.calls["get_price"] == 0
+    assert (world.gateway.calls["create_customer"], world.gateway.calls["create_checkout_session"]) == (1, 3)
+
+
+async def test_a_price_new_since_the_catalog_was_cached_is_looked_up_at_stripe(
+    world: FakeService, user: Customer, one_time: Price
+) -> None:
+    await (await world.get(GetCatalog)).products()  # cached before the price exists
+    newer = world.gateway.add_price(PriceFactory.build(id="price_new", product_id="prod_new", unit_amount=900))
+
+    started = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, newer.id))
+
+    assert started.order_id is not None
+    assert world.gateway.calls["get_price"] == 1
+
+
+@pytest.mark.parametrize("retired", ["price", "product"])
+async def test_a_price_retired_since_the_catalog_was_cached_is_refused_by_stripe_and_records_no_order(
+    world: FakeService, user: Customer, one_time: Price, retired: str
+) -> None:
+    await (await world.get(GetCatalog)).products()
+    # No webhook has told the cache yet.
+    stale = replace(one_time, active=False) if retired == "price" else replace(one_time, product_active=False)
+    world.gateway.prices[one_time.id] = stale
+
+    with pytest.raises(PriceNotAvailable):
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["create_checkout_session"] == 1
+    async with world.uow() as uow:
+        assert await uow.orders.list_for_user(user.user_id) == []
+
+
 # --- The Stripe customer ----------------------------------------------------------------------
 
 
@@ -237,10 +282,11 @@ async def test_ensure_stripe_customer_creates_once_and_stores_the_link(world: Fa
     second = await (await world.get(EnsureStripeCustomer)).execute(user.user_id)
 
     assert first == second
+    assert first.stripe_customer_id is not None
     assert world.gateway.calls["create_customer"] == 1
     async with world.uow() as uow:
         stored = await uow.customers.get(user.user_id)
-    assert stored is not None and stored.stripe_customer_id == first
+    assert stored == first  # the customer as stored, so checkout need not read it again
 
 
 async def test_ensure_stripe_customer_after_a_lost_commit_gets_the_same_customer_back(
@@ -250,7 +296,7 @@ async def test_ensure_stripe_customer_after_a_lost_commit_gets_the_same_customer
     lost = await world.gateway.create_customer(
         user_id=user.user_id, email=user.email, idempotency_key="customer:user_1"
     )
-    assert await (await world.get(EnsureStripeCustomer)).execute(user.user_id) == lost
+    assert (await (await world.get(EnsureStripeCustomer)).execute(user.user_id)).stripe_customer_id == lost
     assert len(world.gateway.customers) == 1
 
 
@@ -287,7 +333,7 @@ async def test_register_user_prefers_the_tokens_email(world: FakeService) -> Non
 async def test_register_user_updates_a_changed_email_and_keeps_the_stripe_link(
     world: FakeService, user: Customer
 ) -> None:
-    stripe_id = await (await world.get(EnsureStripeCustomer)).execute(user.user_id)
+    stripe_id = (await (await world.get(EnsureStripeCustomer)).execute(user.user_id)).stripe_customer_id
     updated = await (await world.get(RegisterUser)).execute(Identity(user.user_id, email="ada@new.example"))
     assert updated == Customer(user.user_id, "ada@new.example", stripe_id)
 

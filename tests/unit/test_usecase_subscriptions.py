@@ -128,7 +128,7 @@ async def test_syncing_stores_stripes_state_and_links_the_stripe_customer(world:
 async def test_a_subscription_event_naming_only_the_stripe_customer_finds_the_user(
     world: FakeService, user_id: str
 ) -> None:
-    customer_id = await (await world.get(EnsureStripeCustomer)).execute(user_id)
+    customer_id = (await (await world.get(EnsureStripeCustomer)).execute(user_id)).stripe_customer_id
     _stripe_subscription(world, customer_id=customer_id)
 
     assert (await sync(world, "sub_1", customer_id=customer_id)).applied
@@ -319,7 +319,7 @@ async def test_a_user_without_a_stripe_customer_is_sent_to_pricing_without_a_str
 
 
 async def test_a_customer_gets_a_portal_session_returning_to_the_app(world: FakeService, user_id: str) -> None:
-    customer_id = await (await world.get(EnsureStripeCustomer)).execute(user_id)
+    customer_id = (await (await world.get(EnsureStripeCustomer)).execute(user_id)).stripe_customer_id
     url = await (await world.get(OpenPortal)).execute(user_id)
     assert url == f"https://billing.example/portal/{customer_id}"
     assert world.gateway.portal_sessions == [(customer_id, PORTAL.return_url)]

@@ -302,7 +302,8 @@ async def _subscription_story(
     world: World, data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
 ) -> None:
     await world.sign_in()
-    customer_id = await (await world.service.get(EnsureStripeCustomer)).execute(USER)
+    customer_id = (await (await world.service.get(EnsureStripeCustomer)).execute(USER)).stripe_customer_id
+    assert customer_id is not None
     stripe = Stripe(world, data)
     second = T0 - 1000
     state = world.gateway.add_subscription(subscription_state(SUB, customer_id, first_status, period_end=T0))

@@ -34,7 +34,8 @@ from stripe.params.billing_portal import SessionCreateParams as PortalSessionCre
 from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 
 from adapters.stripe import fields, mapping, refund_mapping
-from adapters.stripe.errors import call, find, translate
+from adapters.stripe.errors import call, find, refuses_a_line_price, translate
+from application.errors import PriceNotAvailable
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -146,10 +147,11 @@ class StripePaymentGateway:
             }
         else:
             params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
-        session = await call(
-            "checkout.sessions.create",
-            self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),
-        )
+        try:
+            session = await self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            error = translate(exc, "checkout.sessions.create")
+            raise (PriceNotAvailable() if refuses_a_line_price(exc) else error) from exc
         return mapping.checkout_session(session.to_dict())
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:

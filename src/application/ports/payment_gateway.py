@@ -111,7 +111,10 @@ class PaymentGateway(Protocol):
 
     async def create_checkout_session(
         self, request: CheckoutSessionRequest, *, idempotency_key: str
-    ) -> CheckoutSession: ...
+    ) -> CheckoutSession:
+        """`PriceNotAvailable` when Stripe refuses a line's price: unknown, inactive, or of an
+        archived product."""
+        ...
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None: ...
 

@@ -9,15 +9,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer, Provider, make_async_container
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, make_add_request_container_middleware
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.outbox import Outbox
+from application.ports.cache import Cache
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
-from entrypoints.http.catalog import CatalogController
+from entrypoints.http.catalog import catalog_router
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
@@ -33,7 +34,6 @@ log = logging.getLogger("billing.app")
 
 CONTROLLERS = [
     HealthController,
-    CatalogController,
     CheckoutController,
     PortalController,
     MeController,
@@ -54,7 +54,16 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     container = make_async_container(
         *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
     )
-    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS, request_max_body_size=BODY_MAX_BYTES)]
+    # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped.
+    handlers: list[object] = [
+        DishkaRouter(
+            "",
+            route_handlers=CONTROLLERS,
+            middleware=[make_add_request_container_middleware],
+            request_max_body_size=BODY_MAX_BYTES,
+        ),
+        catalog_router(container),
+    ]
     if sandbox is not None and store is not None:
         handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
 
@@ -63,6 +72,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
         if sandbox is not None:
             await sandbox.start()
             announce(settings)
+        await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
         try:
             yield
@@ -91,7 +101,7 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
     app.state.sandbox = sandbox
-    setup_dishka(container, app)
+    app.state.dishka_container = container
     return app
 
 
