@@ -177,8 +177,9 @@ class Order:
             raise InvalidOrderTransition(self.id, self.status, OrderStatus.REFUNDED)
         known = next((refund for refund in self.refunds if refund.id == reported.id), None)
         merged = known.newer(reported) if known else reported
-        others = (refund for refund in self.refunds if refund.id != reported.id)
-        refunds = tuple(sorted((*others, merged), key=lambda refund: (refund.created_at, refund.id)))
+        listed = [merged if refund.id == reported.id else refund for refund in self.refunds]
+        # Oldest first; refunds made in the same second keep the order we learned of them in.
+        refunds = tuple(sorted(listed if known else [*listed, merged], key=lambda refund: refund.created_at))
         order = replace(self, refunds=refunds)
         complete = order.amount_refunded >= order.total.amount
         if complete and order.status is OrderStatus.CAPTURED:

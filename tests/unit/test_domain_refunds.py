@@ -179,3 +179,16 @@ def test_a_refunded_order_can_still_be_disputed() -> None:
     refunded = _captured().record_refund(_refund("re_1", 1900, SUCCEEDED), T0)
     disputed = refunded.record_dispute(Dispute("dp_1", NR, "duplicate", 1900, LATER))
     assert (disputed.status, disputed.dispute is not None) == (OrderStatus.REFUNDED, True)
+
+
+def test_refunds_are_listed_oldest_first_and_in_the_order_learned_within_one_second() -> None:
+    order = _captured()
+    for refund in (
+        Refund("re_z", 100, SUCCEEDED, T0 + timedelta(seconds=5)),
+        Refund("re_b", 200, SUCCEEDED, T0),
+        Refund("re_a", 300, PENDING, T0),
+        Refund("re_b", 200, SUCCEEDED, T0),  # reported again: keeps its place
+        Refund("re_a", 300, SUCCEEDED, T0),
+    ):
+        order = order.record_refund(refund, LATER)
+    assert [r.id for r in order.refunds] == ["re_b", "re_a", "re_z"]
