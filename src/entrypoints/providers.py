@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from dishka import AsyncContainer, Provider, Scope, from_context, provide, provide_all
+from dishka import AsyncContainer, Provider, Scope, collect, from_context, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
@@ -25,7 +25,9 @@ from adapters.smtp.email_sender import SmtpEmailSender
 from adapters.stripe.account import account_namespace
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
+from application.billing.billing_emails import BillingEmails
 from application.billing.get_billing_status import GetBillingStatus
+from application.billing.payment_emails import BillingEmailSettings
 from application.catalog.cache_keys import CATALOG_TAGS
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
@@ -35,6 +37,8 @@ from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
+from application.invoices.list_invoices import ListInvoices
+from application.invoices.sync_invoice import SyncInvoice
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
@@ -45,7 +49,7 @@ from application.orders.record_dispute import RecordDispute
 from application.orders.record_refund import RecordRefund
 from application.orders.refund_notices import AlertSettings, RefundEffects
 from application.orders.refund_order import RefundOrder
-from application.outbox import Outbox
+from application.outbox import EffectPerformers, Outbox, performers_of
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -59,6 +63,12 @@ from application.ports.tokens import TokenVerifier, UserDirectory
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import Handlers
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -134,6 +144,11 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def alert_settings(self, settings: Settings) -> AlertSettings:
         return AlertSettings(settings.admin_email)
+
+    @provide(scope=Scope.APP)
+    def billing_email_settings(self, settings: Settings) -> BillingEmailSettings:
+        # The app's page the portal returns to is where its users open the portal from.
+        return BillingEmailSettings(settings.portal_return_url)
 
     @provide(scope=Scope.APP)
     def capture_settings(self, settings: Settings) -> CaptureSettings:
@@ -220,6 +235,9 @@ class UseCaseProvider(Provider):
     cancel_order = provide(CancelOrder)
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
+    sync_invoice = provide(SyncInvoice)
+    list_invoices = provide(ListInvoices)
+    billing_emails = provide(BillingEmails)
     invalidate_catalog = provide(InvalidateCatalog)
     catalog = provide(GetCatalog, scope=Scope.APP)  # one per process: it keeps the encoded page
     billing = provide(GetBillingStatus)
@@ -227,7 +245,12 @@ class UseCaseProvider(Provider):
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
-    money_back = provide_all(FindPaidOrder, RecordRefund, RecordDispute, RefundOrder, RefundEffects)
+    money_back = provide_all(FindPaidOrder, RecordRefund, RecordDispute, RefundOrder)
+    # Every family of effects the outbox performs: a new one is one more `provide(..., provides=EffectPerformers)`.
+    order_effect_performers = provide(OrderEffects, provides=EffectPerformers)
+    billing_email_performers = provide(BillingEmails, provides=EffectPerformers)
+    refund_effect_performers = provide(RefundEffects, provides=EffectPerformers)
+    effect_performers = collect(EffectPerformers)
     # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
     webhook_handlers = provide_all(
         CheckoutCompleted,
@@ -236,6 +259,10 @@ class UseCaseProvider(Provider):
         PaymentCaptured,
         PaymentCanceled,
         SubscriptionChanged,
+        TrialWillEnd,
+        InvoiceChanged,
+        InvoicePaymentFailed,
+        InvoiceActionRequired,
         ProductsChanged,
         CouponsChanged,
         ChargeRefunded,
@@ -244,8 +271,8 @@ class UseCaseProvider(Provider):
     )
 
     @provide
-    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects, refunds: RefundEffects) -> Outbox:
-        return Outbox(uow, clock, {**effects.performers(), **refunds.performers()})
+    def outbox(self, uow: UnitOfWork, clock: Clock, families: list[EffectPerformers]) -> Outbox:
+        return Outbox(uow, clock, performers_of(families))
 
     @provide
     def handlers(self, container: AsyncContainer) -> Handlers:

@@ -6,7 +6,7 @@ from litestar import Litestar, Request, Response, Router, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 
-from sandbox.pages import admin, checkout, dashboard, portal, sign_in
+from sandbox.pages import admin, checkout, dashboard, invoices, payments, portal, sign_in
 
 if TYPE_CHECKING:
     from sandbox.sandbox import Sandbox
@@ -34,7 +34,9 @@ def pages_router(sb: "Sandbox") -> Router:
         *checkout.handlers(sb),
         *portal.handlers(sb),
         *admin.handlers(sb),
+        *invoices.handlers(sb),
         *dashboard.handlers(sb),
+        *payments.handlers(sb),
     ]
     return Router(path="/sandbox", route_handlers=handlers, include_in_schema=False)
 

@@ -25,6 +25,7 @@ from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from adapters.in_process.cache import InMemoryCache
 from adapters.stripe.event_verifier import StripeEventVerifier
+from application.billing.payment_emails import BillingEmailSettings
 from application.checkout.start_checkout import CheckoutSettings
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
@@ -81,6 +82,7 @@ class FakeSettings:
     confirmation: ConfirmationSettings = ConfirmationSettings("https://app.test/orders/{order_id}")  # noqa: RUF009 - frozen
     capture: CaptureSettings = CaptureSettings(automatic=False)  # noqa: RUF009 - frozen
     alerts: AlertSettings = AlertSettings(admin_email="ops@app.test")  # noqa: RUF009 - frozen
+    billing_emails: BillingEmailSettings = BillingEmailSettings("https://app.test/")  # noqa: RUF009 - frozen
 
 
 class FakeAdapters(Provider):
@@ -142,6 +144,10 @@ class FakeAdapters(Provider):
     @provide(scope=Scope.APP)
     def alert_settings(self) -> AlertSettings:
         return self._settings.alerts
+
+    @provide(scope=Scope.APP)
+    def billing_email_settings(self) -> BillingEmailSettings:
+        return self._settings.billing_emails
 
 
 class FakeService:

@@ -7,9 +7,9 @@ the type checker before it fails at Stripe.
 
 The calls webhooks make (read an intent or a subscription, capture, cancel, tag a session) go
 through `StripeClient.raw_request_async` and read the JSON the SDK has already parsed: building
-the SDK's StripeObject (then `to_dict()` back) costs ~0.7 ms of CPU for a subscription expanded down
-to its products, more than the whole aiohttp request. Same request, retries, idempotency key and
-exceptions as the typed services; only the StripeObject is skipped.
+the SDK's StripeObject (then `to_dict()` back) costs more CPU, for a subscription expanded down to
+its products, than the whole aiohttp request (bench/README.md). Same request, retries, idempotency
+key and exceptions as the typed services; only the StripeObject is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import stripe
 from stripe import RequestOptions
 from stripe.params import (
     CustomerCreateParams,
+    InvoiceRetrieveParams,
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentRetrieveParams,
@@ -47,6 +48,7 @@ from application.ports.payment_gateway import (
 from application.ports.stripe_objects import (
     METADATA_USER_ID,
     CheckoutSession,
+    InvoiceState,
     PaymentIntent,
     RefundState,
     SubscriptionState,
@@ -59,11 +61,9 @@ class StripeHTTPClient(stripe.AIOHTTPClient):
     """The SDK's aiohttp client, with the response body read inside its error handling.
 
     The SDK wraps only the request itself: a connection dropped or a timeout hit while the body
-    is read (`ClientPayloadError`, `TimeoutError`) escaped as a raw aiohttp/asyncio error, so it
-    was neither retried nor translated (an admin capture answered 500, not 502; an outbox effect
-    aborted the completion of the others). Here it is the SDK's `APIConnectionError`, like a
-    failure before the headers: retried with the same idempotency key, then
-    `PaymentProviderUnavailable`.
+    is read (`ClientPayloadError`, `TimeoutError`) would escape as a raw aiohttp/asyncio error,
+    neither retried nor translated. Here it is the SDK's `APIConnectionError`, like a failure
+    before the headers: retried with the same idempotency key, then `PaymentProviderUnavailable`.
     """
 
     async def request_async(
@@ -147,6 +147,8 @@ class StripePaymentGateway:
             }
         else:
             params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
+            if request.trial_period_days:
+                params["subscription_data"]["trial_period_days"] = request.trial_period_days
         try:
             session = await self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
@@ -224,6 +226,14 @@ class StripePaymentGateway:
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
         found = await find("subscriptions.retrieve", self._json("get", path, params, {}))
         return mapping.subscription(found) if found else None
+
+    async def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        # The invoice alone does not say whether its payment waits for 3-D Secure; its payment's
+        # PaymentIntent does.
+        params: InvoiceRetrieveParams = {"expand": ["payments.data.payment.payment_intent"]}
+        path = f"/v1/invoices/{quote_plus(invoice_id)}"
+        found = await find("invoices.retrieve", self._json("get", path, params, {}))
+        return mapping.invoice(found) if found else None
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}

@@ -10,12 +10,19 @@ from application.ports.stripe_objects import (
     Charge,
     CheckoutSession,
     DisputeState,
+    InvoiceState,
     PaymentIntent,
     RefundState,
     SubscriptionState,
 )
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import AnyRoute, Route
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -27,6 +34,7 @@ from application.webhooks.refund_handlers import ChargeRefunded, DisputeReported
 from application.webhooks.subscription_handlers import SubscriptionChanged
 
 _SUBSCRIPTION_CHANGED = Route(SubscriptionState, SubscriptionChanged)
+_INVOICE_CHANGED = Route(InvoiceState, InvoiceChanged)
 _REFUND_REPORTED = Route(RefundState, RefundReported)
 _DISPUTE_REPORTED = Route(DisputeState, DisputeReported)
 
@@ -45,6 +53,15 @@ HANDLERS: dict[str, AnyRoute] = {
     # or dropped): syncing on them keeps the stored state from lagging until the next event.
     "customer.subscription.pending_update_applied": _SUBSCRIPTION_CHANGED,
     "customer.subscription.pending_update_expired": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.trial_will_end": Route(SubscriptionState, TrialWillEnd),
+    "invoice.created": _INVOICE_CHANGED,
+    "invoice.finalized": _INVOICE_CHANGED,
+    "invoice.paid": _INVOICE_CHANGED,
+    "invoice.voided": _INVOICE_CHANGED,
+    "invoice.marked_uncollectible": _INVOICE_CHANGED,
+    "invoice.updated": _INVOICE_CHANGED,
+    "invoice.payment_failed": Route(InvoiceState, InvoicePaymentFailed),
+    "invoice.payment_action_required": Route(InvoiceState, InvoiceActionRequired),
     "charge.refunded": Route(Charge, ChargeRefunded),
     "refund.created": _REFUND_REPORTED,
     "refund.updated": _REFUND_REPORTED,

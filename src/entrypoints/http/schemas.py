@@ -1,5 +1,5 @@
-"""HTTP request and response shapes (contract §5). Controllers translate these to use-case
-commands and back; the domain never sees a request."""
+"""HTTP request and response shapes (README; served as OpenAPI at /schema). Controllers translate
+these to use-case commands and back; the domain never sees a request."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from litestar.params import HeaderParameter, PathParameter
 from domain.order import Order, ReviewReason
 from domain.refund import Dispute, Refund, RefundReason
 from domain.subscription import Subscription
+from entrypoints.http.invoice_schemas import PaymentIssueOut
 
 
 def whole(pattern: str) -> str:
@@ -145,6 +146,7 @@ class SubscriptionOut(msgspec.Struct):
     cancel_at_period_end: bool
     cancel_at: datetime | None
     canceled_at: datetime | None
+    trial_end: datetime | None
 
     @classmethod
     def of(cls, sub: Subscription | None) -> SubscriptionOut | None:
@@ -152,7 +154,7 @@ class SubscriptionOut(msgspec.Struct):
             return None
         return cls(
             sub.stripe_subscription_id, sub.status.value, sub.plan_key, sub.price_id, sub.product_id,
-            sub.current_period_end, sub.cancel_at_period_end, sub.cancel_at, sub.canceled_at,
+            sub.current_period_end, sub.cancel_at_period_end, sub.cancel_at, sub.canceled_at, sub.trial_end,
         )  # fmt: skip
 
 
@@ -179,6 +181,7 @@ class BillingOut(msgspec.Struct):
     stripe_customer_id: str | None
     subscription: SubscriptionOut | None
     entitlements: EntitlementsOut
+    payment_issue: PaymentIssueOut | None
 
 
 class CancelRequest(msgspec.Struct, forbid_unknown_fields=True):

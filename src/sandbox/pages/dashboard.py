@@ -1,8 +1,10 @@
-"""`/sandbox/dashboard`: the Stripe Dashboard stand-in — payments, refunds and disputes.
+"""`/sandbox/dashboard`: the sandbox's stand-in for Stripe's Dashboard, where a tester steers billing.
 
-Pages list the account's payments and show one with its refunds and dispute. The forms post to
-the routes below; the same routes take JSON (amounts in the minor unit) and answer with the
-object, for tests and curl.
+Per product with a recurring price: its free trial (`metadata.trial_days`, what a merchant sets in
+the Dashboard). Per customer: choose the test card the next charges go to (succeed, decline, ask
+for 3-D Secure); per open invoice: retry the payment now, void it, mark it uncollectible; and move
+the clock (which runs renewals, trial ends and the retry schedule). Every POST also takes JSON and answers JSON, so
+tests drive the same controls over HTTP.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -10,168 +12,149 @@ from typing import TYPE_CHECKING, Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
-from sandbox.errors import StripeError, invalid
+from sandbox import collection
+from sandbox.errors import StripeError
 from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
-from sandbox.resources import disputes
+from sandbox.resources import products
+from sandbox.resources.payment_methods import Outcome, default_card, outcome_of
 from sandbox.store import Obj
 
 if TYPE_CHECKING:
     from sandbox.sandbox import Sandbox
 
-BASE = "/sandbox/dashboard"
-_REFUND_REASONS = ("requested_by_customer", "duplicate", "fraudulent")
+HOME = "/sandbox/dashboard"
+_CARD_LABELS = {
+    Outcome.SUCCEEDS: "Charges succeed",
+    Outcome.DECLINES: "Charges are declined",
+    Outcome.REQUIRES_AUTHENTICATION: "Charges need 3-D Secure",
+}
 
 
-def _payment_status(charge: Obj, dispute: Obj | None) -> str:
-    if dispute is not None:
-        return f"disputed ({dispute['status']})"
-    if charge["refunded"]:
-        return "refunded" if charge["captured"] else "canceled"
-    if not charge["captured"]:
-        return "uncaptured"
-    return "partially refunded" if charge["amount_refunded"] else "succeeded"
-
-
-def _options(values: tuple[str, ...]) -> str:
-    return "".join(f"<option>{esc(v)}</option>" for v in values)
-
-
-def _refund_rows(charge: Obj) -> str:
-    rows = []
-    for refund in charge["refunds"]["data"]:
-        actions = ""
-        if refund["status"] == "pending":
-            actions += button_form(f"{BASE}/refunds/{refund['id']}/settle", "Succeed", {"outcome": "succeeded"})
-        if refund["status"] in ("pending", "succeeded"):
-            action = f"{BASE}/refunds/{refund['id']}/settle"
-            actions += button_form(action, "Fail", {"outcome": "failed"}, secondary=True)
-        rows.append(
-            f"<tr><td>{esc(refund['id'])}</td><td>{esc(money(refund['amount'], refund['currency']))}</td>"
-            f"<td>{esc(refund['reason'])}</td><td>{esc(refund['status'])}</td><td>{actions}</td></tr>"
-        )
-    return "<table>" + "".join(rows) + "</table>" if rows else "<p>No refunds.</p>"
-
-
-def _dispute_section(charge: Obj, dispute: Obj | None) -> str:
-    if dispute is None:
-        if not charge["captured"]:
-            return "<p>Only a captured payment can be disputed.</p>"
-        return (
-            f"<form method='post' action='{BASE}/payments/{esc(charge['id'])}/dispute'>"
-            f"<select name='reason'>{_options(disputes.REASONS)}</select> "
-            "<button class='secondary'>Open a dispute</button></form>"
-        )
-    text = (
-        f"<p>{esc(dispute['id'])}: {esc(dispute['reason'])}, {esc(money(dispute['amount'], dispute['currency']))}, "
-        f"<b>{esc(dispute['status'])}</b> (evidence due {esc(when(dispute['evidence_details']['due_by']))})</p>"
+def _invoice_row(invoice: Obj) -> str:
+    link = invoice["hosted_invoice_url"]
+    label = esc(invoice["number"] or invoice["id"])
+    name = f"<a href='{esc(link)}'>{label}</a>" if link else label
+    actions = ""
+    if invoice["status"] in ("open", "uncollectible"):
+        base = f"{HOME}/invoices/{invoice['id']}"
+        actions = button_form(f"{base}/retry", "Retry now") + button_form(f"{base}/void", "Void", secondary=True)
+        if invoice["status"] == "open":
+            actions += button_form(f"{base}/mark_uncollectible", "Mark uncollectible", secondary=True)
+    return (
+        f"<tr><td>{name}</td><td>{esc(invoice['status'])}</td>"
+        f"<td>{esc(money(invoice['amount_due'], invoice['currency']))}</td>"
+        f"<td>{esc(invoice['attempt_count'])}</td><td>{esc(when(invoice['next_payment_attempt']))}</td>"
+        f"<td>{actions}</td></tr>"
     )
-    if dispute["status"] in disputes.OPEN_STATUSES:
-        action = f"{BASE}/disputes/{dispute['id']}/close"
-        text += button_form(action, "Close as won", {"outcome": "won"})
-        text += button_form(action, "Close as lost", {"outcome": "lost"}, secondary=True)
-    return text
 
 
-def _amount(value: Any) -> int | None:
-    """Blank: all that is left; otherwise a whole number of the currency's minor unit."""
-    text = str(value if value is not None else "").strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise invalid(f"Invalid integer: {text}", param="amount") from None
+def _trials(sb: "Sandbox") -> str:
+    store = sb.state.store
+    plans = [
+        p for p in store.all("product") if any(x["product"] == p["id"] and x["recurring"] for x in store.all("price"))
+    ]
+    rows = "".join(
+        f"<li>{esc(p['name'])}: <form method='post' action='{HOME}/products/{esc(p['id'])}/trial_days'>"
+        f"<input name='days' value='{esc(p['metadata'].get('trial_days', ''))}' size='3'> "
+        "<button class='secondary'>Set trial days</button></form></li>"
+        for p in plans
+    )
+    return f"<section><h2>Trials</h2><p>A first subscription gets the product's trial.</p><ul>{rows}</ul></section>"
+
+
+def _customer(sb: "Sandbox", customer: Obj, subs: list[Obj]) -> str:
+    store = sb.state.store
+    card = default_card(sb.state, customer["id"], subs[0] if subs else None)
+    current = outcome_of(card)
+    choices = "".join(
+        button_form(
+            f"{HOME}/customers/{customer['id']}/card", label, {"card": outcome.value}, secondary=outcome is not current
+        )
+        for outcome, label in _CARD_LABELS.items()
+    )
+    lines = "".join(
+        f"<li>{esc(s['id'])}: <b>{esc(s['status'])}</b>"
+        + (f", trial ends {esc(when(s['trial_end']))}" if s["status"] == "trialing" else "")
+        + "</li>"
+        for s in subs
+    )
+    invoices = [i for i in store.all("invoice") if i["customer"] == customer["id"]]
+    table = "".join(_invoice_row(i) for i in invoices)
+    return (
+        f"<article><h3>{esc(customer['email'] or customer['id'])} <small>{esc(customer['id'])}</small></h3>"
+        f"<ul>{lines}</ul><p>Card: {esc(card['card']['last4'] if card else 'none')} — next charges: {choices}</p>"
+        "<table><tr><th>Invoice</th><th>Status</th><th>Amount</th><th>Attempts</th><th>Next attempt</th><th></th></tr>"
+        f"{table}</table></article>"
+    )
 
 
 def handlers(sb: "Sandbox") -> list[Any]:
-    state, dashboard = sb.state, sb.dashboard
+    state = sb.state
 
-    def dispute_of(charge: Obj) -> Obj | None:
-        return next((d for d in state.store.all("dispute") if d["charge"] == charge["id"]), None)
-
-    def answer(from_form: bool, target: str, act: Any) -> Response[Any]:
-        try:
-            obj = act()
-        except StripeError as error:
+    def done(from_form: bool, body: Any, error: StripeError | None = None) -> Response[Any]:
+        if error is not None:
             if from_form:
-                return page("Dashboard", f"<p>{esc(error.message)}</p><a href='{esc(target)}'>Back</a>", error.status)
+                return page("Dashboard", f"<p>{esc(error.message)}</p><a href='{HOME}'>Back</a>", status=error.status)
             return Response(error.body(), status_code=error.status)
-        return see_other(target) if from_form else Response(obj)
+        return see_other(HOME) if from_form else Response(body)
 
     @get("/dashboard", sync_to_thread=False)
-    def payments() -> Response[str]:
-        rows = "".join(
-            f"<tr><td><a href='{BASE}/payments/{esc(c['id'])}'>{esc(c['payment_intent'] or c['id'])}</a></td>"
-            f"<td>{esc(money(c['amount'], c['currency']))}</td><td>{esc(_payment_status(c, dispute_of(c)))}</td>"
-            f"<td>{esc(when(c['created']))}</td></tr>"
-            for c in state.store.all("charge")
+    def show() -> Response[str]:
+        policy = state.retry_policy
+        settings = (
+            f"<p>Retries {esc(', '.join(f'{d:g}' for d in policy.retry_delays_days))} days apart; after the last "
+            f"fails the subscription becomes <b>{esc(policy.subscription_after_retries)}</b> and the invoice stays "
+            f"<b>{esc(policy.invoice_after_retries)}</b>. Sandbox time: {esc(when(state.now()))}</p>"
+            f"<form method='post' action='/sandbox/clock/advance'><input type='hidden' name='redirect' value='{HOME}'>"
+            "<input name='days' value='1' size='3'> <button class='secondary'>Advance days</button></form>"
         )
-        hold = "off" if state.refunds_stay_pending else "on"
-        switch = button_form(f"{BASE}/refunds/hold", f"Turn {hold} pending refunds", {"on": str(hold == "on")})
-        body = (
-            f"<section><h2>Payments</h2><table>{rows or '<tr><td>No payments yet.</td></tr>'}</table></section>"
-            f"<p>New refunds {'stay pending' if state.refunds_stay_pending else 'succeed at once'}. {switch}</p>"
-        )
-        return page("Dashboard", body)
+        subs = state.store.all("subscription")
+        owners = [c for c in state.store.all("customer") if any(s["customer"] == c["id"] for s in subs)]
+        customers = "".join(_customer(sb, c, [s for s in subs if s["customer"] == c["id"]]) for c in owners)
+        payments = f"<p><a href='{HOME}/payments'>Payments: refunds and disputes</a></p>"
+        body = payments + settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
+        return page("Dashboard — billing", body)
 
-    @get("/dashboard/payments/{payment:str}", sync_to_thread=False)
-    def payment(payment: FromPath[str]) -> Response[str]:
+    @post("/dashboard/products/{product_id:str}/trial_days", status_code=200)
+    async def trial_days(product_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
+        data, from_form = await read_form(request)
+        days = str(data.get("days", "")).strip()
+        if days and not (days.isdigit() and int(days) > 0):
+            return done(from_form, None, StripeError("days must be a positive integer, or empty", param="days"))
         try:
-            charge = dashboard.charge(payment)
+            product = products.update(state, {"metadata": {"trial_days": days}}, product_id)
         except StripeError as error:
-            return page("Payment", f"<p>{esc(error.message)}</p>", status=error.status)
-        dispute = dispute_of(charge)
-        refund_form = (
-            f"<form method='post' action='{BASE}/payments/{esc(charge['id'])}/refund'>"
-            "<input name='amount' placeholder='amount in cents (blank: all that is left)' size='32'> "
-            f"<select name='reason'><option value=''>no reason</option>{_options(_REFUND_REASONS)}</select> "
-            "<button>Refund</button></form>"
-        )
-        body = (
-            f"<p><a href='{BASE}'>All payments</a></p><section><p>{esc(charge['payment_intent'])} · "
-            f"{esc(charge['id'])}</p><p>{esc(money(charge['amount'], charge['currency']))}, captured "
-            f"{esc(money(charge['amount_captured'], charge['currency']))}, refunded "
-            f"{esc(money(charge['amount_refunded'], charge['currency']))} — "
-            f"<b>{esc(_payment_status(charge, dispute))}</b></p></section>"
-            f"<section><h2>Refunds</h2>{_refund_rows(charge)}{refund_form}</section>"
-            f"<section><h2>Dispute</h2>{_dispute_section(charge, dispute)}</section>"
-        )
-        return page("Payment", body)
+            return done(from_form, None, error)
+        return done(from_form, product)
 
-    @post("/dashboard/payments/{payment:str}/refund", status_code=200)
-    async def refund(payment: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
+    @post("/dashboard/customers/{customer_id:str}/card", status_code=200)
+    async def card(customer_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
         data, from_form = await read_form(request)
-        reason = str(data.get("reason") or "") or None
-        return answer(
-            from_form,
-            f"{BASE}/payments/{payment}",
-            lambda: dashboard.refund(payment, _amount(data.get("amount")), reason),
-        )
+        try:
+            chosen = sb.set_card(customer_id, str(data.get("card", "")))
+        except ValueError:
+            return done(from_form, None, StripeError(f"card must be one of {[o.value for o in Outcome]}", param="card"))
+        except StripeError as error:
+            return done(from_form, None, error)
+        return done(from_form, chosen)
 
-    @post("/dashboard/refunds/hold", status_code=200)
-    async def hold(request: Request[Any, Any, Any]) -> Response[Any]:
-        data, from_form = await read_form(request)
-        dashboard.hold_refunds(str(data.get("on", "true")).lower() == "true")
-        return see_other(BASE) if from_form else Response({"refunds_stay_pending": state.refunds_stay_pending})
+    @post("/dashboard/invoices/{invoice_id:str}/{action:str}", status_code=200)
+    async def invoice_action(
+        invoice_id: FromPath[str], action: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Response[Any]:
+        _, from_form = await read_form(request)
+        try:
+            invoice = state.store.get("invoice", invoice_id)
+            if action == "retry":
+                outcome = collection.pay(state, invoice)
+                if outcome is not Outcome.SUCCEEDS and not from_form:  # a person sees it in the table
+                    return done(from_form, None, collection.declined_error(outcome))
+            elif action in ("void", "mark_uncollectible"):
+                collection.close(state, invoice, "void" if action == "void" else "uncollectible")
+            else:
+                raise StripeError(f"Unknown invoice action: {action}", status=404)
+        except StripeError as error:
+            return done(from_form, None, error)
+        return done(from_form, invoice)
 
-    @post("/dashboard/refunds/{refund_id:str}/settle", status_code=200)
-    async def settle(refund_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
-        data, from_form = await read_form(request)
-        found = state.store.find("refund", refund_id)
-        target = f"{BASE}/payments/{found['charge']}" if found else BASE
-        return answer(from_form, target, lambda: dashboard.settle_refund(refund_id, str(data.get("outcome", ""))))
-
-    @post("/dashboard/payments/{payment:str}/dispute", status_code=200)
-    async def open_dispute(payment: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
-        data, from_form = await read_form(request)
-        reason = str(data.get("reason") or "fraudulent")
-        return answer(from_form, f"{BASE}/payments/{payment}", lambda: dashboard.open_dispute(payment, reason))
-
-    @post("/dashboard/disputes/{dispute_id:str}/close", status_code=200)
-    async def close_dispute(dispute_id: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
-        data, from_form = await read_form(request)
-        found = state.store.find("dispute", dispute_id)
-        target = f"{BASE}/payments/{found['charge']}" if found else BASE
-        return answer(from_form, target, lambda: dashboard.close_dispute(dispute_id, str(data.get("outcome", ""))))
-
-    return [payments, payment, refund, hold, settle, open_dispute, close_dispute]
+    return [show, trial_days, card, invoice_action]

@@ -26,7 +26,7 @@ _CANCELABLE = (
 )
 
 
-def authorize(
+def new_intent(
     state: State,
     amount: int,
     currency: str,
@@ -35,7 +35,7 @@ def authorize(
     metadata: dict[str, str],
     description: str | None = None,
 ) -> Obj:
-    """A card payment that went through: held (manual capture) or charged (automatic)."""
+    """A stored PaymentIntent whose card went through (held or charged), before any event says so."""
     pi_id = new_id("pi", 24)
     manual = capture_method == "manual"
     intent: Obj = {
@@ -79,10 +79,24 @@ def authorize(
         "transfer_data": None,
         "transfer_group": None,
     }
-    state.store.add(intent)
+    return state.store.add(intent)
+
+
+def authorize(
+    state: State,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    capture_method: str,
+    metadata: dict[str, str],
+    description: str | None = None,
+) -> Obj:
+    """A card payment that went through: held (manual capture) or charged (automatic)."""
+    intent = new_intent(state, amount, currency, customer, capture_method, metadata, description)
+    intent["latest_charge"] = None  # Stripe creates the charge when the PaymentIntent is confirmed
     state.events.emit("payment_intent.created", intent)
-    intent["latest_charge"] = charges.create_for_intent(state, intent, captured=not manual)["id"]
-    if manual:
+    intent["latest_charge"] = charges.create_for_intent(state, intent, captured=capture_method != "manual")["id"]
+    if capture_method == "manual":
         state.events.emit("payment_intent.amount_capturable_updated", intent)
     else:
         state.events.emit("payment_intent.succeeded", intent)

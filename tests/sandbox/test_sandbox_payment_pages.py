@@ -1,4 +1,4 @@
-"""The dashboard pages: a payment's refunds and dispute, driven by forms (303) or JSON (the object)."""
+"""The dashboard's payment pages: a payment's refunds and dispute, driven by forms (303) or JSON (the object)."""
 
 import httpx
 import stripe
@@ -13,7 +13,7 @@ def _charge_id(client: stripe.StripeClient, intent_id: str) -> str:
 
 def test_the_payments_page_lists_payments_and_links_each_one(client: stripe.StripeClient, sb: Sandbox) -> None:
     intent_id = captured_payment(client)
-    listing = httpx.get(f"{sb.public_url}/sandbox/dashboard")
+    listing = httpx.get(f"{sb.public_url}/sandbox/dashboard/payments")
     assert listing.status_code == 200
     assert intent_id in listing.text and "$49.00" in listing.text and "succeeded" in listing.text
     shown = httpx.get(f"{sb.public_url}/sandbox/dashboard/payments/{intent_id}")
@@ -31,7 +31,8 @@ def test_the_refund_form_refunds_part_and_returns_to_the_payment(client: stripe.
     assert (response.status_code, response.headers["location"]) == (303, f"/sandbox/dashboard/payments/{charge_id}")
     refund = client.v1.refunds.list({"charge": charge_id}).data[0]
     assert (refund.amount, refund.reason, refund.status) == (1500, "duplicate", "succeeded")
-    assert "partially refunded" in httpx.get(f"{sb.public_url}/sandbox/dashboard").text
+    assert "partially refunded" in httpx.get(f"{sb.public_url}/sandbox/dashboard/payments").text
+    assert "/sandbox/dashboard/payments" in httpx.get(f"{sb.public_url}/sandbox/dashboard").text  # linked from billing
 
 
 def test_a_blank_amount_refunds_all_that_is_left_and_a_bad_one_is_refused(
