@@ -1,11 +1,14 @@
 """An order for one-time products and its authorization state machine.
 
-    pending ──► authorized ──► captured
+    pending ──► authorized ──► captured ──► refunded
        │                  └──► canceled
        └──► expired
 
-Funds are held (authorized) when the buyer pays and moved (captured) after review. Every other
-transition is refused with `InvalidOrderTransition`.
+Funds are held (authorized) when the buyer pays and moved (captured) after review. A captured
+order collects its refunds (and a dispute, if the buyer opens one) and becomes refunded when the
+refunds reach its total; a partial refund keeps it captured. Every other transition is refused
+with `InvalidOrderTransition` — with one exception Stripe forces: a refund that failed after it
+had completed the total gives the money back, and the order is captured again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from enum import StrEnum
 
 from domain.errors import InvalidOrderTransition, UnknownCancellationReason
 from domain.money import Money
+from domain.refund import Dispute, Refund
 
 
 class OrderStatus(StrEnum):
@@ -24,15 +28,19 @@ class OrderStatus(StrEnum):
     CAPTURED = "captured"
     CANCELED = "canceled"
     EXPIRED = "expired"
+    REFUNDED = "refunded"
 
 
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.AUTHORIZED, OrderStatus.EXPIRED}),
     OrderStatus.AUTHORIZED: frozenset({OrderStatus.CAPTURED, OrderStatus.CANCELED}),
-    OrderStatus.CAPTURED: frozenset(),
+    OrderStatus.CAPTURED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELED: frozenset(),
     OrderStatus.EXPIRED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
 }
+# Where money has moved: refunds and disputes belong to these orders only.
+PAID = frozenset({OrderStatus.CAPTURED, OrderStatus.REFUNDED})
 
 
 class ReviewReason(StrEnum):
@@ -116,6 +124,22 @@ class Order:
     expired_at: datetime | None = None
     cancellation_reason: CancellationReason | None = None
     customer_email: str | None = None
+    refunds: tuple[Refund, ...] = ()  # oldest first
+    refunded_at: datetime | None = None
+    dispute: Dispute | None = None
+
+    @property
+    def amount_refunded(self) -> int:
+        """Refunded or on its way back (pending), as Stripe counts it; failed refunds do not count."""
+        return sum(refund.amount for refund in self.refunds if refund.counted)
+
+    @property
+    def refundable(self) -> int:
+        """What is left to refund: nothing before the capture."""
+        return max(0, self.total.amount - self.amount_refunded) if self.status in PAID else 0
+
+    def refund_requested_as(self, request_key: str) -> Refund | None:
+        return next((refund for refund in self.refunds if refund.request_key == request_key), None)
 
     def _to(self, target: OrderStatus) -> None:
         if not can_transition(self.status, target):
@@ -144,6 +168,32 @@ class Order:
         self._to(OrderStatus.EXPIRED)
         return replace(self, status=OrderStatus.EXPIRED, expired_at=at)
 
+    def record_refund(self, reported: Refund, at: datetime) -> Order:
+        """Add a refund Stripe reported, or update it when it is further along than what we have.
+
+        The order becomes refunded once its counted refunds reach the total (stamped `at`).
+        """
+        if self.status not in PAID:
+            raise InvalidOrderTransition(self.id, self.status, OrderStatus.REFUNDED)
+        known = next((refund for refund in self.refunds if refund.id == reported.id), None)
+        merged = known.newer(reported) if known else reported
+        listed = [merged if refund.id == reported.id else refund for refund in self.refunds]
+        # Oldest first; refunds made in the same second keep the order we learned of them in.
+        refunds = tuple(sorted(listed if known else [*listed, merged], key=lambda refund: refund.created_at))
+        order = replace(self, refunds=refunds)
+        complete = order.amount_refunded >= order.total.amount
+        if complete and order.status is OrderStatus.CAPTURED:
+            return replace(order, status=OrderStatus.REFUNDED, refunded_at=at)
+        if not complete and order.status is OrderStatus.REFUNDED:
+            return replace(order, status=OrderStatus.CAPTURED, refunded_at=None)
+        return order
+
+    def record_dispute(self, reported: Dispute) -> Order:
+        """Open or update the order's dispute; an older report never undoes a newer one."""
+        if self.status not in PAID:
+            raise InvalidOrderTransition(self.id, self.status, "disputed")
+        return replace(self, dispute=self.dispute.newer(reported) if self.dispute else reported)
+
     def reach(
         self,
         target: OrderStatus,
@@ -164,8 +214,10 @@ class Order:
                 order = order.capture(at)
             elif step is OrderStatus.CANCELED:
                 order = order.cancel(at, reason)
-            else:
+            elif step is OrderStatus.EXPIRED:
                 order = order.expire(at)
+            else:  # refunded: only refunds get an order there (`record_refund`)
+                raise InvalidOrderTransition(self.id, self.status, target)
         if payment_intent_id and not order.payment_intent_id:
             order = replace(order, payment_intent_id=payment_intent_id)
         return order

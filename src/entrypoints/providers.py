@@ -43,7 +43,12 @@ from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.orders.confirmation import ConfirmationSettings, OrderEffects
+from application.orders.paid_order import FindPaidOrder
 from application.orders.queries import ListOrders
+from application.orders.record_dispute import RecordDispute
+from application.orders.record_refund import RecordRefund
+from application.orders.refund_notices import AlertSettings, RefundEffects
+from application.orders.refund_order import RefundOrder
 from application.outbox import EffectPerformers, Outbox, performers_of
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
@@ -72,6 +77,7 @@ from application.webhooks.order_handlers import (
     PaymentCaptured,
 )
 from application.webhooks.process_event import ProcessStripeEvent
+from application.webhooks.refund_handlers import ChargeRefunded, DisputeReported, RefundReported
 from application.webhooks.subscription_handlers import SubscriptionChanged
 from entrypoints.settings import Settings
 
@@ -134,6 +140,10 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.order_url)
+
+    @provide(scope=Scope.APP)
+    def alert_settings(self, settings: Settings) -> AlertSettings:
+        return AlertSettings(settings.admin_email)
 
     @provide(scope=Scope.APP)
     def billing_email_settings(self, settings: Settings) -> BillingEmailSettings:
@@ -235,9 +245,11 @@ class UseCaseProvider(Provider):
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
+    money_back = provide_all(FindPaidOrder, RecordRefund, RecordDispute, RefundOrder)
     # Every family of effects the outbox performs: a new one is one more `provide(..., provides=EffectPerformers)`.
     order_effect_performers = provide(OrderEffects, provides=EffectPerformers)
     billing_email_performers = provide(BillingEmails, provides=EffectPerformers)
+    refund_effect_performers = provide(RefundEffects, provides=EffectPerformers)
     effect_performers = collect(EffectPerformers)
     # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
     webhook_handlers = provide_all(
@@ -253,6 +265,9 @@ class UseCaseProvider(Provider):
         InvoiceActionRequired,
         ProductsChanged,
         CouponsChanged,
+        ChargeRefunded,
+        RefundReported,
+        DisputeReported,
     )
 
     @provide

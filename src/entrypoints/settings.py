@@ -60,6 +60,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     clerk: ClerkSettings = ClerkSettings()
     smtp_url: Secret | None = None
     email_from: str = "Billing <billing@localhost>"
+    admin_email: str | None = None  # operator alerts (a dispute opened); None: the log
     rate_limit_checkout: RateLimit = RateLimit(amount=5, seconds=10)
     display_locale: str = "en_US"
     log_level: str = "INFO"
@@ -122,6 +123,7 @@ _VARIABLES: dict[str, tuple[str | None, str, Callable[[str], Any]]] = {
     "CLERK_API_URL": ("clerk", "api_base", lambda value: v.http_url(value).rstrip("/")),
     "SMTP_URL": (None, "smtp_url", v.smtp_url),
     "EMAIL_FROM": (None, "email_from", v.email_from),
+    "ADMIN_EMAIL": (None, "admin_email", v.email_address),
     "RATE_LIMIT_CHECKOUT": (None, "rate_limit_checkout", v.rate_limit),
     "DISPLAY_LOCALE": (None, "display_locale", v.locale),
     "LOG_LEVEL": (None, "log_level", v.choice(*_LOG_LEVELS, upper=True)),

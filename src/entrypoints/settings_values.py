@@ -153,6 +153,15 @@ def duration(value: str) -> int:
     return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
 
 
+def email_address(value: str) -> str:
+    from email.utils import parseaddr
+
+    name, address = parseaddr(value)
+    if "@" not in address or name or address != value.strip():
+        raise ValueError("must be one e-mail address, like ops@example.com")
+    return address
+
+
 def rate_limit(value: str) -> RateLimit:
     """One limit in the `limits` library's notation: "5/10 seconds", "100 per minute"."""
     from limits import parse_many

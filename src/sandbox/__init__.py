@@ -9,6 +9,8 @@ Mount into a host Litestar app (the composition root is the only place that shou
     # verify demo sign-in tokens with sb.jwt_public_key_pem (issuer public_url + "/sandbox").
 
 For tests, `with run_in_thread(sb) as base_url:` serves `create_standalone_app(sb)` (API at `/v1`).
+Test hooks: `sb.dashboard` (refunds, pending refunds, disputes — what `/sandbox/dashboard` does),
+`sb.advance_clock`, `sb.faults` (Stripe down or slow) and `sb.requests` (every API call).
 """
 
 from sandbox.app import create_standalone_app

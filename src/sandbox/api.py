@@ -19,10 +19,12 @@ from sandbox.ids import new_id
 from sandbox.resources import (
     account,
     billing_portal,
+    charges,
     checkout,
     checkout_lines,
     coupons,
     customers,
+    disputes,
     events,
     invoices,
     payment_intents,
@@ -30,6 +32,7 @@ from sandbox.resources import (
     prices,
     products,
     promotion_codes,
+    refunds,
     subscriptions,
     webhook_endpoints,
 )
@@ -52,6 +55,9 @@ ROUTES: list[routing.Route] = [
     *events.ROUTES,
     *webhook_endpoints.ROUTES,
     *account.ROUTES,
+    *charges.ROUTES,
+    *refunds.ROUTES,
+    *disputes.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
 

@@ -6,7 +6,18 @@ from litestar import Litestar, Request, Response, Router, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 
-from sandbox.pages import admin, api_key, checkout, dashboard, dashboard_at_stripe, events, invoices, portal, sign_in
+from sandbox.pages import (
+    admin,
+    api_key,
+    checkout,
+    dashboard,
+    dashboard_at_stripe,
+    events,
+    invoices,
+    payments,
+    portal,
+    sign_in,
+)
 
 if TYPE_CHECKING:
     from sandbox.sandbox import Sandbox
@@ -39,6 +50,7 @@ def pages_router(sb: "Sandbox") -> Router:
         *dashboard.handlers(sb),
         *dashboard_at_stripe.handlers(sb),
         *api_key.handlers(sb),
+        *payments.handlers(sb),
     ]
     return Router(path="/sandbox", route_handlers=handlers, include_in_schema=False)
 

@@ -9,6 +9,7 @@ from sandbox import lifecycle, persistence
 from sandbox.api import Api
 from sandbox.auth import Signer
 from sandbox.billing_rules import RetryPolicy
+from sandbox.dashboard import Dashboard
 from sandbox.delivery import Deliverer, Target
 from sandbox.events import API_VERSION, endpoints_for
 from sandbox.ids import secret
@@ -56,6 +57,7 @@ class Sandbox:
         self.faults = Faults()
         self.api = Api(self.state, {secret_key}, self.requests, self.faults)
         self.signer = Signer(self.state.public_url, jwt_private_key_path)
+        self.dashboard = Dashboard(self.state)
 
     @property
     def public_url(self) -> str:

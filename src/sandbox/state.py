@@ -16,6 +16,8 @@ class State:
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     # data Stripe keeps but never shows on the object itself (a session's line items and settings)
     hidden: dict[str, Obj] = field(default_factory=dict)
+    # new refunds stay `pending` until settled (Stripe's pending-refund test card, as a switch)
+    refunds_stay_pending: bool = False
 
     def __post_init__(self) -> None:
         self.events = Events(self.store, self.clock)

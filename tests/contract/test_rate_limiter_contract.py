@@ -166,4 +166,3 @@ async def test_with_redis_unreachable_the_shared_limiter_counts_in_a_window_of_i
 
     assert [d.allowed for d in decisions] == [True] * 5 + [False]
     assert [d.remaining for d in decisions] == [4, 3, 2, 1, 0, 0]
-

@@ -133,7 +133,7 @@ def test_a_buyer_pays_an_admin_reviews_and_the_confirmation_links_to_the_capture
     expect(admin.locator("#message")).to_have_text(f"Order {starter} is now captured.")
     expect(admin.locator("tr", has_text=starter)).to_have_count(0)
     icons_row = admin.locator("tr", has_text=icons)
-    icons_row.get_by_label("Reason").select_option("duplicate")
+    icons_row.get_by_label("Reason", exact=True).select_option("duplicate")
     icons_row.get_by_role("button", name="Cancel").click()
     expect(admin.locator("#message")).to_have_text(f"Order {icons} is now canceled.")
     admin.get_by_label("Status").select_option("canceled")
@@ -150,6 +150,18 @@ def test_a_buyer_pays_an_admin_reviews_and_the_confirmation_links_to_the_capture
     buyer.goto(f"{base}/orders/{icons}")
     expect(buyer.locator("section.order")).to_contain_text("nothing was charged")
     assert store.confirmation_link(icons) is None
+
+    # Money back: $10.00 of the captured order, then all that is left.
+    admin.get_by_label("Status").select_option("captured")
+    captured_row = admin.locator("tr", has_text=starter)
+    captured_row.get_by_label("Amount to refund").fill("10")
+    captured_row.get_by_role("button", name="Refund").click()
+    expect(admin.locator("#message")).to_have_text(f"Order {starter} is now captured.")
+    expect(admin.locator("tr", has_text=starter)).to_contain_text("$10.00 refunded")
+    admin.locator("tr", has_text=starter).get_by_role("button", name="Refund").click()
+    expect(admin.locator("#message")).to_have_text(f"Order {starter} is now refunded.")
+    admin.get_by_label("Status").select_option("refunded")
+    expect(admin.locator("tr", has_text=starter)).to_contain_text("$49.00 refunded")
 
 
 def test_a_subscriber_cancels_in_the_portal_and_loses_access_when_the_period_ends(

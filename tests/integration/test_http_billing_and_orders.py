@@ -151,8 +151,10 @@ async def test_an_order_has_the_contracts_shape(stack: Stack) -> None:
     assert set(body) == {
         "id", "status", "checkout_session_id", "payment_intent_id", "amount_total", "currency", "items",
         "created_at", "authorized_at", "captured_at", "canceled_at", "cancellation_reason",
+        "amount_refunded", "refunds", "refunded_at", "dispute",
     }  # fmt: skip
     assert body["status"] == "authorized"
+    assert (body["amount_refunded"], body["refunds"], body["refunded_at"], body["dispute"]) == (0, [], None, None)
     assert body["created_at"].endswith("Z") and body["authorized_at"].endswith("Z")
     assert body["authorized_at"] >= body["created_at"]
     assert (body["captured_at"], body["canceled_at"], body["cancellation_reason"]) == (None, None, None)

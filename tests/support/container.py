@@ -29,6 +29,7 @@ from application.billing.payment_emails import BillingEmailSettings
 from application.checkout.start_checkout import CheckoutSettings
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
+from application.orders.refund_notices import AlertSettings
 from application.portal.open_portal import PortalSettings
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -80,6 +81,7 @@ class FakeSettings:
     portal: PortalSettings = PORTAL
     confirmation: ConfirmationSettings = ConfirmationSettings("https://app.test/orders/{order_id}")  # noqa: RUF009 - frozen
     capture: CaptureSettings = CaptureSettings(automatic=False)  # noqa: RUF009 - frozen
+    alerts: AlertSettings = AlertSettings(admin_email="ops@app.test")  # noqa: RUF009 - frozen
     billing_emails: BillingEmailSettings = BillingEmailSettings("https://app.test/")  # noqa: RUF009 - frozen
 
 
@@ -138,6 +140,10 @@ class FakeAdapters(Provider):
     @provide(scope=Scope.APP)
     def capture_settings(self) -> CaptureSettings:
         return self._settings.capture
+
+    @provide(scope=Scope.APP)
+    def alert_settings(self) -> AlertSettings:
+        return self._settings.alerts
 
     @provide(scope=Scope.APP)
     def billing_email_settings(self) -> BillingEmailSettings:

@@ -1,4 +1,7 @@
-"""The order state machine, table-driven: every pair of statuses, out-of-order reports, reasons."""
+"""The order state machine, table-driven: every pair of statuses, out-of-order reports, reasons.
+
+Refunds and disputes on captured orders have their own tables in test_domain_refunds.py.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +19,18 @@ from domain.order import (
     can_transition,
     path_to,
 )
+from domain.refund import Refund, RefundStatus
 from tests.unit.factories import T0, OrderFactory
 
-P, A, C, X, E = (
+P, A, C, X, E, R = (
     OrderStatus.PENDING,
     OrderStatus.AUTHORIZED,
     OrderStatus.CAPTURED,
     OrderStatus.CANCELED,
     OrderStatus.EXPIRED,
+    OrderStatus.REFUNDED,
 )
-ALLOWED_PAIRS = {(P, A), (P, E), (A, C), (A, X)}
+ALLOWED_PAIRS = {(P, A), (P, E), (A, C), (A, X), (C, R)}
 EVERY_PAIR = list(itertools.product(OrderStatus, OrderStatus))
 LATER = T0 + timedelta(hours=1)
 
@@ -39,6 +44,8 @@ def _step(order: Order, target: OrderStatus) -> Order:
         return order.cancel(LATER, "fraudulent")
     if target is E:
         return order.expire(LATER)
+    if target is R:
+        return order.record_refund(Refund("re_all", order.total.amount, RefundStatus.SUCCEEDED, LATER), LATER)
     raise AssertionError("no method moves an order back to pending")
 
 
@@ -52,14 +59,16 @@ def test_an_allowed_transition_moves_the_order_and_stamps_the_time(current: Orde
     order = OrderFactory.build(status=current)
     moved = _step(order, target)
     assert moved.status is target
-    stamp = {A: moved.authorized_at, C: moved.captured_at, X: moved.canceled_at, E: moved.expired_at}[target]
+    stamps = {A: moved.authorized_at, C: moved.captured_at, X: moved.canceled_at, E: moved.expired_at}
+    stamp = {**stamps, R: moved.refunded_at}[target]
     assert stamp == LATER
     assert order.status is current  # orders are values: the original is untouched
 
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [(c, t) for c, t in EVERY_PAIR if (c, t) not in ALLOWED_PAIRS and t is not P],
+    # a refunded order still takes refund reports (the same refund again): not a transition
+    [(c, t) for c, t in EVERY_PAIR if (c, t) not in ALLOWED_PAIRS and t is not P and (c, t) != (R, R)],
     ids=lambda s: str(s),
 )
 def test_every_other_transition_is_refused(current: OrderStatus, target: OrderStatus) -> None:
@@ -85,6 +94,8 @@ def test_every_other_transition_is_refused(current: OrderStatus, target: OrderSt
         (C, P, []),
         (E, P, []),
         (C, C, []),
+        (R, C, []),  # a late capture report after the refunds is behind us
+        (P, R, [A, C, R]),
         (E, C, None),
         (E, A, None),
         (C, X, None),
@@ -92,6 +103,8 @@ def test_every_other_transition_is_refused(current: OrderStatus, target: OrderSt
         (C, E, None),
         (A, E, None),
         (E, X, None),
+        (X, R, None),
+        (R, X, None),
     ],
     ids=lambda s: str(s),
 )
@@ -128,6 +141,12 @@ def test_a_report_that_reaches_nothing_new_still_records_a_missing_payment_inten
 def test_reach_refuses_an_unreachable_status(current: OrderStatus, target: OrderStatus) -> None:
     with pytest.raises(InvalidOrderTransition):
         OrderFactory.build(status=current).reach(target, LATER)
+
+
+@pytest.mark.parametrize("current", [P, A, C], ids=str)
+def test_a_payment_report_never_makes_an_order_refunded_only_its_refunds_do(current: OrderStatus) -> None:
+    with pytest.raises(InvalidOrderTransition):
+        OrderFactory.build(status=current).reach(R, LATER)
 
 
 def test_reaching_canceled_from_pending_records_the_reason() -> None:

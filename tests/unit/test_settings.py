@@ -42,6 +42,7 @@ DEFAULTS: list[tuple[str, Any]] = [
     ("clerk.secret_key", None),
     ("smtp_url", None),
     ("email_from", "Billing <billing@localhost>"),
+    ("admin_email", None),
     ("rate_limit_checkout", RateLimit(5, 10)),
     ("display_locale", "en_US"),
     ("log_level", "INFO"),
@@ -113,6 +114,7 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
     ("ORDER_URL", "https://app.example.com/account/orders/{order_id}?tab=items", "order_url",
      "https://app.example.com/account/orders/{order_id}?tab=items"),
+    ("ADMIN_EMAIL", " ops@example.com ", "admin_email", "ops@example.com"),
 ]  # fmt: skip
 
 
@@ -159,6 +161,9 @@ INVALID: list[tuple[str, str]] = [
     ("SMTP_URL", f"smtp://user:{SECRET}\u2100@mail:25"),
     ("SMTP_URL", f"smtp://user:{SECRET}@[fe80::zz]:25"),
     ("EMAIL_FROM", "billing"),
+    ("ADMIN_EMAIL", "ops"),
+    ("ADMIN_EMAIL", "Ops <ops@example.com>"),
+    ("ADMIN_EMAIL", "ops@example.com, boss@example.com"),
     ("RATE_LIMIT_CHECKOUT", "lots"),
     ("RATE_LIMIT_CHECKOUT", "5/10 fortnights"),
     ("RATE_LIMIT_CHECKOUT", "5"),

@@ -21,14 +21,18 @@ from adapters.in_memory.unit_of_work import InMemoryStore
 from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
+from application.errors import ApplicationError
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
+from application.orders.refund_order import RefundCommand, RefundOrder
 from application.outbox import Outbox
 from application.ports.stripe_objects import InvoiceState, SubscriptionState
 from application.ports.tokens import Identity
 from application.webhooks.process_event import ProcessStripeEvent, WebhookHandlingFailed
+from domain.errors import DomainError
 from domain.invoice import InvoiceStatus
 from domain.order import OrderStatus
+from domain.refund import COUNTED, RefundStatus
 from domain.subscription import SubscriptionStatus as S
 from domain.webhook_event import EventStatus
 from tests.integration.webhook_support import (
@@ -44,10 +48,11 @@ from tests.integration.webhook_support import (
 )
 from tests.support.container import WEBHOOK_SECRET, Fakes, FakeService, FakeSettings, fake_service
 from tests.support.invoice_events import invoice_event, invoice_state
+from tests.support.refund_events import charge_refunded_event, dispute_event, dispute_object, refund_event
 from tests.support.stripe_events import signed
 
 # Reads a handler makes, which may fail; effects' calls are counted exactly, so they never fail here.
-HICCUPS = ("get_payment_intent", "get_subscription", "get_invoice")
+HICCUPS = ("get_payment_intent", "get_subscription", "get_invoice", "list_refunds")
 USER = "user_prop"
 EMAIL = "user_prop@buyers.example"
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -461,3 +466,141 @@ def test_the_stored_invoice_ends_at_stripes_newest_state_and_each_email_goes_onc
     data: st.DataObject, steps: list[str]
 ) -> None:
     asyncio.run(_invoice_scenario(data, steps))
+
+
+# --- refunds and disputes on a captured order -----------------------------------------------------
+
+# Weighted toward pending refunds that settle later and disputes that close: the reports that
+# cross each other (a refund's `pending` snapshot arriving after its `succeeded` one).
+MONEY_BACK = st.lists(
+    st.sampled_from(
+        [
+            "dashboard refund",
+            *["dashboard refund, pending"] * 3,
+            "service refund",
+            *["pending refund succeeds"] * 2,
+            *["pending refund fails"] * 2,
+            "dispute opens",
+            "dispute under review",
+            "dispute won",
+            "dispute lost",
+        ]
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+class MoneyBackStripe(OrderStripe):
+    """A paid order captured in the Dashboard, then refunded (in the Dashboard or by the service,
+    at once or pending) and perhaps disputed: Stripe's state in the fake gateway, its events emitted."""
+
+    def __init__(self, world: World, data: st.DataObject, session_id: str, order_id: str) -> None:
+        super().__init__(world, data, session_id)
+        self.order_id = order_id
+        self.dispute: dict[str, Any] | None = None
+
+    async def money_back(self, step: str) -> None:
+        gateway, intent_id = self.world.gateway, self.intent_id
+        assert intent_id
+        left = gateway.refunds.left(gateway.intents[intent_id])
+        amount = self.data.draw(st.sampled_from([left, max(1, left // 2), min(left, 1000)]), label="amount")
+        pending = [r for r in gateway.refunds.refunds.values() if r.status is RefundStatus.PENDING]
+        blocked = intent_id in gateway.refunds.charged_back
+        if step.startswith("dashboard refund") and left and not blocked:
+            status = RefundStatus.PENDING if step.endswith("pending") else RefundStatus.SUCCEEDED
+            self._refunded(gateway.refund_elsewhere(intent_id, amount, status).id)
+        elif step == "service refund":
+            await self._service_refund(amount)
+        elif step.startswith("pending refund") and pending:
+            outcome = RefundStatus.SUCCEEDED if step.endswith("succeeds") else RefundStatus.FAILED
+            gateway.refunds.settle(pending[0].id, outcome)
+            self.emit(refund_event("refund.updated", gateway, pending[0].id))
+            if outcome is RefundStatus.FAILED:
+                self.emit(refund_event("refund.failed", gateway, pending[0].id))
+        elif step.startswith("dispute"):
+            self._dispute(step, left)
+
+    async def _service_refund(self, amount: int) -> None:
+        gateway = self.world.gateway
+        before = set(gateway.refunds.refunds)
+        with contextlib.suppress(ApplicationError, DomainError):  # refused: not captured (yet), disputed, …
+            await (await self.world.service.get(RefundOrder)).execute(RefundCommand(self.order_id, amount))
+        for refund_id in set(gateway.refunds.refunds) - before:
+            self._refunded(refund_id)
+
+    def _refunded(self, refund_id: str) -> None:
+        assert self.intent_id
+        with_refunds = self.data.draw(st.booleans(), label="charge.refunded carries the refunds")
+        self.emit(
+            refund_event("refund.created", self.world.gateway, refund_id),
+            charge_refunded_event(self.world.gateway, self.intent_id, with_refunds=with_refunds),
+        )
+
+    def _dispute(self, step: str, left: int) -> None:
+        assert self.intent_id
+        charged_back = self.world.gateway.refunds.charged_back
+        status = self.dispute["status"] if self.dispute else None
+        if step == "dispute opens" and self.dispute is None and left:
+            self.dispute = dispute_object(self.intent_id, status="needs_response", amount=left)
+            charged_back.add(self.intent_id)
+            self.emit(
+                dispute_event("charge.dispute.created", self.dispute),
+                dispute_event("charge.dispute.funds_withdrawn", self.dispute),
+            )
+        elif step == "dispute under review" and status == "needs_response":
+            assert self.dispute
+            self.dispute = {**self.dispute, "status": "under_review"}
+            self.emit(dispute_event("charge.dispute.updated", self.dispute))
+        elif step in ("dispute won", "dispute lost") and status in ("needs_response", "under_review"):
+            assert self.dispute
+            self.dispute = {**self.dispute, "status": step.removeprefix("dispute ")}
+            self.emit(dispute_event("charge.dispute.closed", self.dispute))
+            if step == "dispute won":
+                charged_back.discard(self.intent_id)
+                self.emit(dispute_event("charge.dispute.funds_reinstated", self.dispute))
+
+
+async def _money_back_scenario(data: st.DataObject, steps: list[str]) -> None:
+    async with world() as running:
+        await running.sign_in()
+        started = await (await running.service.get(StartCheckout)).execute(StartCheckoutCommand(USER, USD_PRICE.id))
+        assert started.order_id
+        stripe = MoneyBackStripe(running, data, started.id, started.order_id)
+        for step in ["pay", "capture"]:
+            await stripe.deliver_some()
+            stripe.change(step)
+        for step in steps:
+            await stripe.deliver_some()
+            await stripe.money_back(step)
+        await stripe.deliver_some(all_of_them=True)
+        await running.settle(stripe.sent)
+        _assert_stripes_state(running, started.order_id, stripe.dispute)
+
+
+def _assert_stripes_state(world: World, order_id: str, dispute: dict[str, Any] | None) -> None:
+    order = world.store.orders[order_id]
+    truth = sorted(world.gateway.refunds.refunds.values(), key=lambda r: r.id)
+    assert sorted((r.id, r.amount, r.status) for r in order.refunds) == [(r.id, r.amount, r.status) for r in truth]
+    counted = sum(r.amount for r in truth if r.status in COUNTED)
+    assert order.amount_refunded == counted
+    assert order.status is (OrderStatus.REFUNDED if counted >= order.total.amount else OrderStatus.CAPTURED)
+    assert (order.dispute.status.value if order.dispute else None) == (dispute["status"] if dispute else None)
+    succeeded = [r for r in truth if r.status is RefundStatus.SUCCEEDED]
+    to_buyer = sorted(m.subject for m in world.email.sent if m.to == EMAIL)
+    assert to_buyer == sorted(
+        [f"Your order {order_id} is confirmed"] + [_refund_subject(r.amount, order_id) for r in succeeded]
+    )
+    assert [m.to for m in world.email.sent if m.to != EMAIL] == (["ops@app.test"] if dispute else [])
+
+
+def _refund_subject(amount: int, order_id: str) -> str:
+    return f"Your refund of ${amount / 100:,.2f} for order {order_id}"
+
+
+@settings(PROPERTY_SETTINGS, max_examples=100)
+@given(data=st.data(), steps=MONEY_BACK)
+def test_refunds_and_disputes_end_in_stripes_state_with_each_email_once_whatever_the_arrival_order(
+    data: st.DataObject, steps: list[str]
+) -> None:
+    asyncio.run(_money_back_scenario(data, steps))

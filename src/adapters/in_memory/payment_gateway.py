@@ -17,9 +17,24 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.in_memory.refund_book import RefundBook
 from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable, PriceNotAvailable
-from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
-from application.ports.stripe_objects import CheckoutSession, InvoiceState, PaymentIntent, SubscriptionState
+from application.ports.payment_gateway import (
+    CatalogCoupon,
+    CatalogPrice,
+    CatalogProduct,
+    CheckoutSessionRequest,
+    Price,
+    RefundRequest,
+)
+from application.ports.stripe_objects import (
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    RefundState,
+    SubscriptionState,
+)
+from domain.refund import RefundStatus
 from domain.subscription import SubscriptionStatus
 
 
@@ -35,6 +50,7 @@ class InMemoryPaymentGateway:
         self.products: list[CatalogProduct] = []
         self.coupons: list[CatalogCoupon] = []
         self.portal_sessions: list[tuple[str, str]] = []
+        self.refunds = RefundBook()
         self.calls: Counter[str] = Counter()
         self._failures: dict[str, list[Exception]] = {}
         self._idempotent: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -215,6 +231,29 @@ class InMemoryPaymentGateway:
         canceled = replace(intent, status="canceled", amount_capturable=0, cancellation_reason=reason)
         self.intents[payment_intent_id] = canceled
         return canceled
+
+    def refund_elsewhere(
+        self, intent_id: str, amount: int | None = None, status: RefundStatus | None = None
+    ) -> RefundState:
+        """A refund made outside the service (the Dashboard, another app): Stripe's state changes."""
+        intent = self.intents[intent_id]
+        left = self.refunds.left(intent)
+        return self.refunds.refund(intent, amount if amount is not None else left, None, status=status)
+
+    async def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundState:
+        await self._enter("create_refund")
+        if (found := self._replay("create_refund", idempotency_key, request)) is not None:
+            return found  # type: ignore[no-any-return]
+        intent = self.intents.get(request.payment_intent_id)
+        if intent is None:
+            raise PaymentProviderRejected("The payment provider refused the request.")
+        refund = self.refunds.refund(intent, request.amount, request.reason, request.metadata)
+        self._remember("create_refund", idempotency_key, request, refund)
+        return refund
+
+    async def list_refunds(self, charge_id: str) -> Sequence[RefundState]:
+        await self._enter("list_refunds")
+        return self.refunds.of_charge(charge_id)
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
         await self._enter("get_subscription")

@@ -81,6 +81,12 @@ class InMemoryOrderRepository(_Repository):
             return found
         return await self.get(found.id, for_update=True)  # as it stands once the lock is ours
 
+    async def get_by_payment_intent(self, payment_intent_id: str, *, for_update: bool = False) -> Order | None:
+        found = next((o for o in self._tx.rows("orders") if o.payment_intent_id == payment_intent_id), None)
+        if found is None or not for_update:
+            return found
+        return await self.get(found.id, for_update=True)
+
     async def save(self, order: Order) -> None:
         await self._tx.lock("orders", order.id)
         self._check_unique(order)

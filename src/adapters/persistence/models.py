@@ -44,6 +44,11 @@ orders = Table(
     _at("captured_at"),
     _at("canceled_at"),
     _at("expired_at"),
+    # Refunds and the dispute are parts of the order, read and written (and locked) with it.
+    # NULL on rows stored before refunds existed: no refunds.
+    Column("refunds", JsonB),
+    _at("refunded_at"),
+    Column("dispute", JsonB),
     Index("ix_orders_user_created", "user_id", "created_at"),
     Index("ix_orders_status", "status"),
 )

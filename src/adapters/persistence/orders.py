@@ -7,13 +7,14 @@ from sqlalchemy import ColumnElement, Row, Select, bindparam, insert, select, up
 
 from adapters.persistence.driver import reusable
 from adapters.persistence.models import orders as _ORDERS
+from adapters.persistence.refund_columns import dispute_from_json, dispute_to_json, refunds_from_json, refunds_to_json
 from adapters.persistence.transaction import Transaction
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus, cancellation_reason
 
 _FIELDS = (
     "id", "user_id", "checkout_session_id", "payment_intent_id", "customer_email",
-    "created_at", "authorized_at", "captured_at", "canceled_at", "expired_at",
+    "created_at", "authorized_at", "captured_at", "canceled_at", "expired_at", "refunded_at",
 )  # fmt: skip
 
 # Core statements built once (see adapters.persistence.transaction): webhook handlers lock and
@@ -35,6 +36,7 @@ def _lookups(column: ColumnElement[Any]) -> tuple[Select[Any], Select[Any]]:
 
 _BY_ID = _lookups(_ORDERS.c.id)
 _BY_SESSION = _lookups(_ORDERS.c.checkout_session_id)
+_BY_PAYMENT = _lookups(_ORDERS.c.payment_intent_id)
 
 
 def _to_domain(row: Row[Any]) -> Order:
@@ -43,6 +45,8 @@ def _to_domain(row: Row[Any]) -> Order:
         total=Money(row.amount_total, row.currency),
         items=tuple(OrderItem(**item) for item in row.items),
         cancellation_reason=cancellation_reason(row.cancellation_reason) if row.cancellation_reason else None,
+        refunds=refunds_from_json(row.refunds),
+        dispute=dispute_from_json(row.dispute),
         **{name: getattr(row, name) for name in _FIELDS},
     )
 
@@ -63,6 +67,8 @@ def _to_values(order: Order) -> dict[str, Any]:
             for i in order.items
         ],
         "cancellation_reason": order.cancellation_reason,
+        "refunds": refunds_to_json(order.refunds),
+        "dispute": dispute_to_json(order.dispute),
         **{name: getattr(order, name) for name in _FIELDS},
     }
 
@@ -83,6 +89,9 @@ class SqlAlchemyOrderRepository:
 
     async def get_by_checkout_session(self, session_id: str, *, for_update: bool = False) -> Order | None:
         return await self._one(_BY_SESSION, session_id, for_update)
+
+    async def get_by_payment_intent(self, payment_intent_id: str, *, for_update: bool = False) -> Order | None:
+        return await self._one(_BY_PAYMENT, payment_intent_id, for_update)
 
     async def save(self, order: Order) -> None:
         values = _to_values(order)

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import stripe
 
-from adapters.stripe import mapping
+from adapters.stripe import mapping, refund_mapping
 from adapters.stripe.fields import Json, Unreadable, text
 from application.errors import InvalidWebhook
 from application.ports.events import StripeEvent, VerifiedEvent
@@ -28,6 +28,9 @@ OBJECTS: dict[str, Callable[[Json], StripeObject]] = {
     "price": mapping.catalog_object,
     "coupon": mapping.catalog_object,
     "promotion_code": mapping.catalog_object,
+    "charge": refund_mapping.charge,
+    "refund": refund_mapping.refund,
+    "dispute": refund_mapping.dispute,
 }
 
 

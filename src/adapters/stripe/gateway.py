@@ -28,20 +28,29 @@ from stripe.params import (
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentRetrieveParams,
+    RefundCreateParams,
     SubscriptionRetrieveParams,
 )
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 
-from adapters.stripe import fields, mapping
+from adapters.stripe import fields, mapping, refund_mapping
 from adapters.stripe.errors import call, find, refuses_a_line_price, translate
 from application.errors import PriceNotAvailable
-from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
+from application.ports.payment_gateway import (
+    CatalogCoupon,
+    CatalogPrice,
+    CatalogProduct,
+    CheckoutSessionRequest,
+    Price,
+    RefundRequest,
+)
 from application.ports.stripe_objects import (
     METADATA_USER_ID,
     CheckoutSession,
     InvoiceState,
     PaymentIntent,
+    RefundState,
     SubscriptionState,
 )
 
@@ -193,6 +202,24 @@ class StripePaymentGateway:
             raise translate(exc, operation) from exc
         except stripe.StripeError as exc:
             raise translate(exc, operation) from exc
+
+    async def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundState:
+        params: RefundCreateParams = {
+            "payment_intent": request.payment_intent_id,
+            "amount": request.amount,
+            "metadata": dict(request.metadata),
+        }
+        if request.reason:
+            params["reason"] = cast(Literal["duplicate", "fraudulent", "requested_by_customer"], request.reason)
+        created = self._json("post", "/v1/refunds", params, {"idempotency_key": idempotency_key})
+        return refund_mapping.refund(await call("refunds.create", created))
+
+    async def list_refunds(self, charge_id: str) -> Sequence[RefundState]:
+        async def fetch() -> list[RefundState]:
+            listing = await self._v1.refunds.list_async({"charge": charge_id, "limit": 100})
+            return [refund_mapping.refund(r.to_dict()) async for r in listing.auto_paging_iter()]
+
+        return await find("refunds.list", fetch()) or []
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
         params: SubscriptionRetrieveParams = {"expand": ["items.data.price.product"]}

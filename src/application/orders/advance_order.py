@@ -10,6 +10,13 @@ from domain.order import Order, OrderStatus
 
 log = logging.getLogger("billing.orders")
 
+# PaymentIntent status → the order status it proves (statuses before payment prove nothing).
+INTENT_STATUS = {
+    "requires_capture": OrderStatus.AUTHORIZED,
+    "succeeded": OrderStatus.CAPTURED,
+    "canceled": OrderStatus.CANCELED,
+}
+
 
 class AdvanceOrder:
     """Move an order toward a status Stripe reported, inside the caller's transaction.

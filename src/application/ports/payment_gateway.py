@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from application.ports.stripe_objects import CheckoutSession, InvoiceState, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    RefundState,
+    SubscriptionState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,14 @@ class CheckoutSessionRequest:
     subscription_metadata: Mapping[str, str] | None = None
     manual_capture: bool = True
     trial_period_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    payment_intent_id: str
+    amount: int
+    reason: str | None
+    metadata: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +140,15 @@ class PaymentGateway(Protocol):
         self, payment_intent_id: str, *, reason: str | None, idempotency_key: str
     ) -> PaymentIntent:
         """Release held funds. Cancelling an already canceled intent returns it unchanged."""
+        ...
+
+    async def create_refund(self, request: RefundRequest, *, idempotency_key: str) -> RefundState:
+        """Refund part of a captured payment. `PaymentProviderRejected` when Stripe refuses (more
+        than is left, a charged-back payment, nothing captured)."""
+        ...
+
+    async def list_refunds(self, charge_id: str) -> Sequence[RefundState]:
+        """Every refund of the charge, newest first (all pages); empty for an unknown charge."""
         ...
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None: ...

@@ -42,6 +42,10 @@ class OrderRepository(Protocol):
 
     async def get_by_checkout_session(self, session_id: str, *, for_update: bool = False) -> Order | None: ...
 
+    async def get_by_payment_intent(self, payment_intent_id: str, *, for_update: bool = False) -> Order | None:
+        """The order paid by that PaymentIntent (refund and dispute events name the payment only)."""
+        ...
+
     async def save(self, order: Order) -> None: ...
 
     async def list_for_user(self, user_id: str) -> Sequence[Order]:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from domain.invoice import InvoiceStatus
+from domain.refund import DisputeStatus, RefundStatus
 from domain.subscription import SubscriptionStatus
 
 # Metadata the service writes on Stripe objects and reads back from them (and from their events).
@@ -109,8 +110,61 @@ class CatalogObject:
     id: str
 
 
+@dataclass(frozen=True, slots=True)
+class RefundState:
+    """Stripe's view of a refund: what `refund.*` events carry and the Refunds API returns."""
+
+    id: str
+    amount: int
+    currency: str
+    status: RefundStatus
+    created: datetime
+    payment_intent_id: str | None
+    charge_id: str | None
+    reason: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A payment's charge, as `charge.refunded` carries it."""
+
+    id: str
+    payment_intent_id: str | None
+    amount: int
+    amount_captured: int
+    amount_refunded: int  # pending and succeeded refunds, as Stripe counts them
+    captured: bool
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    # None when the charge came without them: Stripe includes them only when asked to expand them
+    refunds: tuple[RefundState, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeState:
+    """Stripe's view of a dispute of a charge: what `charge.dispute.*` events carry."""
+
+    id: str
+    charge_id: str
+    payment_intent_id: str | None
+    status: DisputeStatus
+    reason: str
+    amount: int
+    currency: str
+    created: datetime
+
+
 # Every object an event may carry that the service reads.
-StripeObject = CheckoutSession | PaymentIntent | SubscriptionState | InvoiceState | CatalogObject
+StripeObject = (
+    CheckoutSession
+    | PaymentIntent
+    | SubscriptionState
+    | InvoiceState
+    | CatalogObject
+    | Charge
+    | RefundState
+    | DisputeState
+)
 
 
 @dataclass(frozen=True, slots=True)

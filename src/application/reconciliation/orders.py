@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from application.orders.advance_order import AdvanceOrder
+from application.orders.advance_order import INTENT_STATUS, AdvanceOrder
 from application.outbox import Outbox
 from application.ports.repositories import UnitOfWork
 from application.ports.stripe_listings import PaymentListing
 from application.ports.stripe_objects import METADATA_ORDER_ID, PaymentIntent
 from application.reconciliation.reconciler import Drift, Reconciled
-from application.webhooks.order_handlers import INTENT_STATUS
 from domain.errors import DomainError
 from domain.order import Order, OrderStatus, path_to
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from application.ports.stripe_objects import (
     CatalogObject,
+    Charge,
     CheckoutSession,
+    DisputeState,
     InvoiceState,
     PaymentIntent,
+    RefundState,
     SubscriptionState,
 )
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
@@ -27,10 +30,13 @@ from application.webhooks.order_handlers import (
     PaymentCanceled,
     PaymentCaptured,
 )
+from application.webhooks.refund_handlers import ChargeRefunded, DisputeReported, RefundReported
 from application.webhooks.subscription_handlers import SubscriptionChanged
 
 _SUBSCRIPTION_CHANGED = Route(SubscriptionState, SubscriptionChanged)
 _INVOICE_CHANGED = Route(InvoiceState, InvoiceChanged)
+_REFUND_REPORTED = Route(RefundState, RefundReported)
+_DISPUTE_REPORTED = Route(DisputeState, DisputeReported)
 
 HANDLERS: dict[str, AnyRoute] = {
     "checkout.session.completed": Route(CheckoutSession, CheckoutCompleted),
@@ -56,6 +62,15 @@ HANDLERS: dict[str, AnyRoute] = {
     "invoice.updated": _INVOICE_CHANGED,
     "invoice.payment_failed": Route(InvoiceState, InvoicePaymentFailed),
     "invoice.payment_action_required": Route(InvoiceState, InvoiceActionRequired),
+    "charge.refunded": Route(Charge, ChargeRefunded),
+    "refund.created": _REFUND_REPORTED,
+    "refund.updated": _REFUND_REPORTED,
+    "refund.failed": _REFUND_REPORTED,
+    "charge.dispute.created": _DISPUTE_REPORTED,
+    "charge.dispute.updated": _DISPUTE_REPORTED,
+    "charge.dispute.closed": _DISPUTE_REPORTED,
+    "charge.dispute.funds_withdrawn": _DISPUTE_REPORTED,
+    "charge.dispute.funds_reinstated": _DISPUTE_REPORTED,
 }
 
 # Whole families: every `product.*` event, and so on.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from application.orders.advance_order import AdvanceOrder
+from application.orders.advance_order import INTENT_STATUS, AdvanceOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.ports.events import StripeEvent
 from application.ports.payment_gateway import PaymentGateway
@@ -15,13 +15,6 @@ from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.handler import PROCESSED, Handled
 from application.webhooks.subscription_handlers import subscription_checkout_completed
 from domain.order import Order, OrderStatus
-
-# PaymentIntent status → the order status it proves (statuses before payment prove nothing).
-INTENT_STATUS = {
-    "requires_capture": OrderStatus.AUTHORIZED,
-    "succeeded": OrderStatus.CAPTURED,
-    "canceled": OrderStatus.CANCELED,
-}
 
 
 async def _order_of(uow: UnitOfWork, order_id: str | None, session_id: str | None) -> Order | None:

@@ -2,14 +2,23 @@
 // offers for each order's status.
 import { api } from "./api.js";
 import { itemsSummary } from "./orders.js";
-import { attempt, clone, field, fill, money, say, when } from "./view.js";
+import { attempt, clone, field, fill, minorUnits, money, say, when } from "./view.js";
 
-// One POST to the admin API per action; each answers the order as it is now. A new action (refund)
-// is one entry here and one form in admin/order_actions.html.
+// One POST to the admin API per action; each answers the order as it is now. A new action is one
+// entry here and one form in admin/order_actions.html.
 const ACTIONS = {
   capture: (order) => api(`/api/admin/orders/${order.id}/capture`, { method: "POST" }),
   cancel: (order, form) =>
     api(`/api/admin/orders/${order.id}/cancel`, { method: "POST", body: { reason: form.elements.reason.value } }),
+  // The amount is typed in the currency's major unit ($12.50); the API takes its minor unit. Each
+  // press is a refund of its own: a fresh Idempotency-Key, so two equal refunds are two refunds.
+  refund: (order, form) => {
+    const body = { reason: form.elements.reason.value };
+    const typed = form.elements.amount.value;
+    if (typed !== "") body.amount = minorUnits(Number(typed), order.currency);
+    const headers = { "Idempotency-Key": crypto.randomUUID() };
+    return api(`/api/admin/orders/${order.id}/refund`, { method: "POST", body, headers });
+  },
 };
 
 const queue = document.getElementById("review-queue");

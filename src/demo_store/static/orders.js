@@ -42,12 +42,15 @@ export function renderOrder(order) {
   return view;
 }
 
-// What happened to the order, in order; the later fields (refunds, dispute) only when the API has them.
+// What happened to the order, in order: each refund with its status (a failed one gave nothing back).
 function timeline(order) {
   const events = [["Ordered", when(order.created_at)]];
   if (order.authorized_at) events.push(["Authorized", when(order.authorized_at)]);
   if (order.captured_at) events.push(["Captured", when(order.captured_at)]);
   if (order.canceled_at) events.push(["Canceled", `${when(order.canceled_at)} (${order.cancellation_reason ?? "no reason given"})`]);
+  for (const refund of order.refunds ?? []) {
+    events.push(["Refund", `${money(refund.amount, order.currency)}, ${refund.status} (${when(refund.created_at)})`]);
+  }
   if (order.amount_refunded) events.push(["Refunded", money(order.amount_refunded, order.currency)]);
   if (order.refunded_at) events.push(["Fully refunded", when(order.refunded_at)]);
   if (order.dispute) events.push(["Disputed", `${order.dispute.status} (${order.dispute.reason})`]);

@@ -34,8 +34,20 @@ export function listItems(texts) {
 // currency's own exponent (`¥1,500`).
 export function money(amount, currency) {
   if (amount == null || !currency) return "—";
-  const format = new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() });
-  return format.format(amount / 10 ** format.resolvedOptions().maximumFractionDigits);
+  return currencyFormat(currency).format(amount / 10 ** exponent(currency));
+}
+
+// 12.5 USD → 1250: what the API takes for an amount a person typed.
+export function minorUnits(value, currency) {
+  return Math.round(value * 10 ** exponent(currency));
+}
+
+function currencyFormat(currency) {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() });
+}
+
+function exponent(currency) {
+  return currencyFormat(currency).resolvedOptions().maximumFractionDigits;
 }
 
 // Times are ISO 8601 UTC strings; shown in UTC, as the sandbox clock is.

@@ -10,14 +10,23 @@ from litestar.params import FromQuery
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder
 from application.orders.queries import ListOrders
+from application.orders.refund_order import RefundCommand, RefundOrder
 from application.ports.tokens import Identity
 from domain.order import OrderStatus
 from entrypoints.http.auth import admin_user
 from entrypoints.http.body import decode_body
 from entrypoints.http.openapi import SIGNED_IN, decoded_body, problems
-from entrypoints.http.schemas import CancelRequest, OrderId, OrderOut, OrdersOut
+from entrypoints.http.schemas import (
+    CancelRequest,
+    OrderId,
+    OrderOut,
+    OrdersOut,
+    RefundIdempotencyKey,
+    RefundRequest,
+)
 
 _CANCEL_BODY = decoded_body(CancelRequest, required=False)
+_REFUND_BODY = decoded_body(RefundRequest, required=False)
 
 
 class AdminOrdersController(Controller):
@@ -67,3 +76,27 @@ class AdminOrdersController(Controller):
     ) -> OrderOut:
         body = await decode_body(request, CancelRequest, optional=True)
         return OrderOut.of(await cancel_order.execute(order_id, body.reason))
+
+    @post(
+        "/{order_id:str}/refund",
+        status_code=200,
+        summary="Refund a captured order, in full or in part, with a reason",
+        description="Body `{amount?, reason?}`; no amount: all that is left. 409 unless the order is captured "
+        "(or while a chargeback holds its money); 400 for an amount that is not positive or more than is left — "
+        "both without calling Stripe. A retried request (same Idempotency-Key, or without one the same order and "
+        "amount) returns the refund its first attempt made.",
+        dependencies=_REFUND_BODY["dependencies"],
+        operation_class=_REFUND_BODY["operation_class"],
+        responses=problems(400, 401, 403, 404, 409, 413, 502, 503),
+    )
+    async def refund(
+        self,
+        request: Request[Any, Any, Any],
+        order_id: OrderId,
+        admin: NamedDependency[Identity],
+        refund_order: FromDishka[RefundOrder],
+        idempotency_key: RefundIdempotencyKey = None,
+    ) -> OrderOut:
+        body = await decode_body(request, RefundRequest, optional=True)
+        command = RefundCommand(order_id, body.amount, body.reason, idempotency_key)
+        return OrderOut.of(await refund_order.execute(command))

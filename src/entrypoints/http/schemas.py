@@ -10,6 +10,7 @@ import msgspec
 from litestar.params import HeaderParameter, PathParameter
 
 from domain.order import Order, ReviewReason
+from domain.refund import Dispute, Refund, RefundReason
 from domain.subscription import Subscription
 from entrypoints.http.invoice_schemas import PaymentIssueOut
 
@@ -63,6 +64,32 @@ class OrderItemOut(msgspec.Struct):
     amount_total: int
 
 
+class RefundOut(msgspec.Struct):
+    id: str
+    amount: int
+    reason: str | None
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, refund: Refund) -> RefundOut:
+        return cls(refund.id, refund.amount, refund.reason, refund.status.value, refund.created_at)
+
+
+class DisputeOut(msgspec.Struct):
+    id: str
+    status: str
+    reason: str
+    amount: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, dispute: Dispute | None) -> DisputeOut | None:
+        if dispute is None:
+            return None
+        return cls(dispute.id, dispute.status.value, dispute.reason, dispute.amount, dispute.created_at)
+
+
 class OrderOut(msgspec.Struct):
     id: str
     status: str
@@ -76,6 +103,10 @@ class OrderOut(msgspec.Struct):
     captured_at: datetime | None
     canceled_at: datetime | None
     cancellation_reason: str | None
+    amount_refunded: int
+    refunds: list[RefundOut]
+    refunded_at: datetime | None
+    dispute: DisputeOut | None
 
     @classmethod
     def of(cls, order: Order) -> OrderOut:
@@ -94,6 +125,10 @@ class OrderOut(msgspec.Struct):
             captured_at=order.captured_at,
             canceled_at=order.canceled_at,
             cancellation_reason=order.cancellation_reason,
+            amount_refunded=order.amount_refunded,
+            refunds=[RefundOut.of(r) for r in order.refunds],
+            refunded_at=order.refunded_at,
+            dispute=DisputeOut.of(order.dispute),
         )
 
 
@@ -151,6 +186,25 @@ class BillingOut(msgspec.Struct):
 
 class CancelRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: ReviewReason | None = None
+
+
+class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
+    # No amount: all that is left. Integer bounds keep it within what the database and Stripe take.
+    amount: Annotated[int, msgspec.Meta(ge=1, le=99_999_999)] | None = None
+    reason: RefundReason | None = None
+
+
+RefundIdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        pattern=whole("[!-~]+"),
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="Retrying with the same key returns the refund the first attempt made instead of "
+        "refunding again. Without one, the order and the amount identify the request: to refund the same "
+        f"amount twice on purpose, send two keys (1-{IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters).",
+    ),
+]
 
 
 class PortalOut(msgspec.Struct):

@@ -3,15 +3,14 @@
 import html
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from babel.numbers import format_currency, get_currency_precision
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-LOCALE = "en_US"
+from sandbox.money import display
+
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
     "section,article{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1rem 0}"
@@ -29,8 +28,7 @@ def money(amount: int | None, currency: str | None) -> str:
     """As Stripe's hosted pages show it: `$49.00`, `¥1,500` (the currency's own exponent)."""
     if amount is None or currency is None:
         return "—"
-    code = currency.upper()
-    return format_currency(Decimal(amount).scaleb(-get_currency_precision(code)), code, locale=LOCALE)
+    return display(amount, currency)
 
 
 def when(timestamp: int | None) -> str:

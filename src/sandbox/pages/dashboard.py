@@ -112,7 +112,10 @@ def handlers(sb: "Sandbox") -> list[Any]:
         subs = state.store.all("subscription")
         owners = [c for c in state.store.all("customer") if any(s["customer"] == c["id"] for s in subs)]
         customers = "".join(_customer(sb, c, [s for s in subs if s["customer"] == c["id"]]) for c in owners)
-        body = at_stripe.sections(sb) + settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
+        payments = f"<p><a href='{HOME}/payments'>Payments: refunds and disputes</a></p>"
+        body = (
+            payments + at_stripe.sections(sb) + settings + _trials(sb) + (customers or "<p>No subscriptions yet.</p>")
+        )
         return page("Dashboard — billing", body)
 
     @post("/dashboard/products/{product_id:str}/trial_days", status_code=200)

@@ -1,4 +1,9 @@
-"""PaymentIntents: created by paying a Checkout Session; retrieve, capture, cancel, list."""
+"""PaymentIntents: created by paying a Checkout Session; retrieve, capture, cancel, list.
+
+Each paid PaymentIntent has a charge (`latest_charge`): held while the capture is manual,
+captured with the PaymentIntent, and refunded in full when a held PaymentIntent is canceled or
+its hold lapses (Stripe gives back the remaining `amount_capturable`).
+"""
 
 import copy
 from typing import Any
@@ -7,6 +12,7 @@ import stripe.params as p
 
 from sandbox.errors import invalid
 from sandbox.ids import new_id, secret
+from sandbox.resources import charges, refunds
 from sandbox.routing import Route, route
 from sandbox.state import State
 from sandbox.store import Obj, created_within, page
@@ -54,7 +60,7 @@ def new_intent(
         "description": description,
         "excluded_payment_method_types": None,
         "last_payment_error": None,
-        "latest_charge": new_id("ch", 24),
+        "latest_charge": None,
         "livemode": False,
         "metadata": dict(metadata),
         "next_action": None,
@@ -87,7 +93,9 @@ def authorize(
 ) -> Obj:
     """A card payment that went through: held (manual capture) or charged (automatic)."""
     intent = new_intent(state, amount, currency, customer, capture_method, metadata, description)
+    intent["latest_charge"] = None  # Stripe creates the charge when the PaymentIntent is confirmed
     state.events.emit("payment_intent.created", intent)
+    intent["latest_charge"] = charges.create_for_intent(state, intent, captured=capture_method != "manual")["id"]
     if capture_method == "manual":
         state.events.emit("payment_intent.amount_capturable_updated", intent)
     else:
@@ -119,6 +127,9 @@ def capture(state: State, params: dict[str, Any], pi_id: str) -> Obj:
             code="amount_too_large",
         )
     before = copy.deepcopy(intent)
+    charge = _charge(state, intent)
+    if charge is not None:
+        charges.capture(state, charge, amount)
     intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
     if "metadata" in params:
         intent["metadata"] = {**intent["metadata"], **params["metadata"]}
@@ -141,9 +152,23 @@ def cancel(state: State, params: dict[str, Any], pi_id: str, reason: str | None 
     reason = params.get("cancellation_reason", reason)
     if reason not in (None, "duplicate", "fraudulent", "requested_by_customer", "abandoned", "automatic"):
         raise invalid(f"Invalid cancellation_reason: {reason}", param="cancellation_reason")
+    charge = _charge(state, intent)
+    if intent["status"] == "requires_capture" and charge is not None:
+        lapsed = reason == "automatic"
+        refunds.release(
+            state,
+            charge,
+            "expired_uncaptured_charge" if lapsed else None,
+            "charge.expired" if lapsed else "charge.refunded",
+        )
     intent.update(status="canceled", amount_capturable=0, canceled_at=state.now(), cancellation_reason=reason)
     state.events.emit("payment_intent.canceled", intent)
     return intent
+
+
+def _charge(state: State, intent: Obj) -> Obj | None:
+    # None for PaymentIntents saved by a sandbox that did not keep charge objects yet
+    return state.store.find("charge", intent["latest_charge"] or "")
 
 
 def list_(state: State, params: dict[str, Any]) -> Obj:
