@@ -43,11 +43,13 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.email import EmailSender
 from application.ports.events import EventVerifier
+from application.ports.metrics import Metrics
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.rate_limiter import RateLimiter
 from application.ports.repositories import UnitOfWork
 from application.ports.tokens import TokenVerifier, UserDirectory
+from application.ports.tracing import Tracer
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.context import WebhookContext
 from application.webhooks.process_event import ProcessStripeEvent
@@ -116,13 +118,13 @@ class CoreProvider(Provider):
 
 class StripeProvider(Provider):
     @provide(scope=Scope.APP)
-    async def gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
+    async def gateway(self, settings: Settings, metrics: Metrics) -> AsyncIterator[PaymentGateway]:
         # In sandbox mode the composition root has already filled in the sandbox's key and base.
         if settings.stripe.secret_key is None:
             raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
         # The SDK's aiohttp client: about half the CPU per call of its httpx one. Its session is
         # opened by the first request, on the app's event loop, and closed here on shutdown.
-        http = StripeHTTPClient(timeout=15.0)
+        http = StripeHTTPClient(timeout=15.0, metrics=metrics)
         client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
         yield StripePaymentGateway(client)
         await http.close_async()
@@ -164,8 +166,8 @@ class LogEmailProvider(Provider):
 
 class SmtpEmailProvider(Provider):
     @provide(scope=Scope.APP)
-    def email(self, settings: Settings) -> EmailSender:
-        return SmtpEmailSender(str(settings.smtp_url), settings.email_from)
+    def email(self, settings: Settings, tracer: Tracer) -> EmailSender:
+        return SmtpEmailSender(str(settings.smtp_url), settings.email_from, tracer=tracer)
 
 
 class UseCaseProvider(Provider):

@@ -64,6 +64,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     display_locale: str = "en_US"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    metrics_enabled: bool = True
+    otel_exporter_otlp_endpoint: str | None = None
 
     @property
     def sandbox_mode(self) -> bool:
@@ -128,6 +130,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         display_locale=get("DISPLAY_LOCALE", _locale, "en_US"),
         log_level=get("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True), "INFO"),
         log_format=get("LOG_FORMAT", _choice("console", "json"), "console"),  # type: ignore[arg-type]
+        metrics_enabled=get("METRICS_ENABLED", _bool, True),
+        otel_exporter_otlp_endpoint=get("OTEL_EXPORTER_OTLP_ENDPOINT", _http_url, None),
     )
 
 

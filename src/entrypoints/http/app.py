@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
@@ -25,8 +27,15 @@ from entrypoints.http.health import HealthController
 from entrypoints.http.me import MeController
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
+from entrypoints.http.request_id import RequestIdMiddleware
 from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.observability import start_tracing
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from adapters.opentelemetry.tracing import OpenTelemetryTracing
 
 log = logging.getLogger("billing.app")
 
@@ -43,16 +52,21 @@ CONTROLLERS = [
 EFFECT_SWEEP_SECONDS = 30.0
 
 
-def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = True) -> Litestar:
+def create_app(
+    settings: Settings, *providers: Provider, sweep_effects: bool = True, span_exporter: SpanExporter | None = None
+) -> Litestar:
+    """`span_exporter` replaces the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (tests)."""
     sandbox = None
     if settings.sandbox_mode:
         from entrypoints.sandbox_mode import enable_sandbox, front_end_stand_ins
 
         settings, sandbox = enable_sandbox(settings)
+    tracing = start_tracing(settings, span_exporter)
     container = make_async_container(
-        *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
+        *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
-    handlers: list[object] = [DishkaRouter("", route_handlers=CONTROLLERS)]
+    options = _observability(settings, tracing)
+    handlers: list[object] = [DishkaRouter("", route_handlers=[*CONTROLLERS, *options.pop("route_handlers")])]
     if sandbox is not None:
         handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
 
@@ -60,6 +74,8 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if sandbox is not None:
             await sandbox.start()
+        if tracing is not None:
+            tracing.instrument(await container.get(AsyncEngine))
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
         try:
             yield
@@ -69,6 +85,8 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
             if sandbox is not None:
                 await sandbox.stop()
             await container.close()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
@@ -83,11 +101,31 @@ def create_app(settings: Settings, *providers: Provider, sweep_effects: bool = T
         ),
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
+        **options,
     )
     app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
     setup_dishka(container, app)
+    # Around everything, routing included (Litestar's middleware runs for routed requests only).
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app
+
+
+def _observability(settings: Settings, tracing: OpenTelemetryTracing | None) -> dict[str, Any]:
+    """Litestar options for metrics (METRICS_ENABLED) and traces (OTEL_EXPORTER_OTLP_ENDPOINT),
+    each imported only when switched on."""
+    options: dict[str, Any] = {"route_handlers": [], "middleware": [], "plugins": []}
+    if settings.metrics_enabled:
+        from entrypoints.http.metrics import MetricsController, http_metrics_middleware
+
+        options["route_handlers"].append(MetricsController)
+        options["middleware"].append(http_metrics_middleware())
+    if tracing is not None:
+        from entrypoints.http.tracing import name_by_route, tracing_plugin
+
+        options["plugins"].append(tracing_plugin(tracing))
+        options["before_request"] = name_by_route
+    return options
 
 
 async def _sweep_effects(container: AsyncContainer) -> None:

@@ -1,0 +1,42 @@
+"""`GET /metrics` (METRICS_ENABLED) and the HTTP request families, by Litestar's Prometheus
+middleware: `billing_http_requests_total{method,path,status_code}` and its latency histogram, the
+path being the route's template (`/api/orders/{order_id}`), never the raw path."""
+
+from __future__ import annotations
+
+import logging
+
+from dishka import FromDishka
+from litestar import Controller, Response, get
+from litestar.middleware.base import DefineMiddleware
+from litestar.plugins.prometheus import PrometheusConfig
+
+from adapters.prometheus.exposition import PrometheusExposition
+from application.errors import StorageUnavailable
+from application.ports.backlog import BacklogCounter
+
+log = logging.getLogger("billing.metrics")
+
+METRICS_PATH = "/metrics"
+
+
+def http_metrics_middleware() -> DefineMiddleware:
+    # Litestar's app-level middleware runs for routed requests only: an unknown path (404) is not
+    # counted, so no label ever holds a path a client made up.
+    return PrometheusConfig(app_name="billing", prefix="billing_http", group_path=True).middleware
+
+
+class MetricsController(Controller):
+    path = METRICS_PATH
+    include_in_schema = False
+
+    @get("/", summary="Prometheus metrics, summed over every worker")
+    async def metrics(
+        self, exposition: FromDishka[PrometheusExposition], backlog: FromDishka[BacklogCounter]
+    ) -> Response[bytes]:
+        try:
+            counted = await backlog.count()
+        except StorageUnavailable:  # the other families are still worth a scrape
+            log.warning("metrics: the backlog gauges are left out, the database did not answer")
+            counted = None
+        return Response(exposition.render(counted), headers={"Content-Type": exposition.content_type})
