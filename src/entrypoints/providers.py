@@ -113,7 +113,7 @@ class CoreProvider(Provider):
 
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
-        return ConfirmationSettings(settings.app_url)
+        return ConfirmationSettings(settings.order_url)
 
 
 class StripeProvider(Provider):

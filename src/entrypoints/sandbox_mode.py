@@ -1,20 +1,30 @@
 """Sandbox mode: with no STRIPE_SECRET_KEY, the embedded Stripe sandbox serves the Stripe API,
 sends signed webhooks, and signs demo sign-in tokens. The service itself does not change: its
 real Stripe adapter talks to the sandbox over HTTP, its Clerk verifier checks the sandbox's key.
-With any real key set, this module is never used: no /sandbox route, no sandbox key trusted."""
+With any real key set, this module is never used: no /sandbox route, no sandbox key trusted.
+The demo store (a front end of its own, built on the public API) is mounted here too."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import msgspec
-from litestar import get
-from litestar.handlers import HTTPRouteHandler
-from litestar.response import Redirect
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template import TemplateConfig
+from litestar.types import ControllerRouterHandler
 
 from adapters.persistence.database import sqlite_file
+from demo_store import STORE, FrontEndPaths, route_handlers, template_config
 from entrypoints.settings import ClerkSettings, Secret, Settings
 from sandbox import Sandbox
+
+log = logging.getLogger("billing.sandbox")
+DEFAULT_SUCCESS_PATH = "/checkout/success"
+DEFAULT_ORDER_PATH = "/orders/{order_id}"
+SERVICE_PREFIXES = ("/api/", "/sandbox", "/schema")
 
 
 def local_base(settings: Settings) -> str:
@@ -49,13 +59,30 @@ def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     return msgspec.structs.replace(settings, stripe=stripe, clerk=clerk), sandbox
 
 
-def front_end_stand_ins() -> list[HTTPRouteHandler]:
-    """Sandbox mode has no front end, yet Stripe sends people to its pages: the checkout success page,
-    the pricing section (cancel), the portal's return URL. Send them back to the demo store instead
-    of a 404."""
+class DemoStore(NamedTuple):
+    route_handlers: list[ControllerRouterHandler]
+    template_config: TemplateConfig[JinjaTemplateEngine]
 
-    @get(["/", "/checkout/success"], include_in_schema=False, sync_to_thread=False)
-    def to_demo_store() -> Redirect:
-        return Redirect("/sandbox", status_code=303)
 
-    return [to_demo_store]
+def demo_store(settings: Settings) -> DemoStore:
+    """Sandbox mode has no front end of its own, yet Stripe and the e-mails send people to its pages:
+    the checkout success URL, the order URL (ORDER_URL, linked from the confirmation e-mail), the
+    pricing section (cancel) and the portal's return URL. The demo store serves them at their paths,
+    and its own pages under /sandbox."""
+    paths = FrontEndPaths(
+        checkout_success=_path_of(settings.checkout_success_url, "", DEFAULT_SUCCESS_PATH),
+        order=_path_of(settings.order_url, "{order_id}", DEFAULT_ORDER_PATH),
+    )
+    return DemoStore(route_handlers(paths), template_config())
+
+
+def _path_of(url: str, must_hold: str, default: str) -> str:
+    """The page's path on this site; the default when the URL's path cannot be a page here: the root
+    (the store's redirect), the service's own routes, or a path without the page's parameter."""
+    path = urlsplit(url).path
+    own = path in ("", "/") or path.startswith(SERVICE_PREFIXES)
+    return path if not own and must_hold in path else default
+
+
+def announce(settings: Settings) -> None:
+    log.info("sandbox mode: open %s%s in a browser for the demo store", settings.app_url, STORE)

@@ -302,6 +302,18 @@ async def test_the_confirmation_email_shows_the_order_its_items_the_amount_and_a
     assert f'href="{link}"' in (message.html or "")
 
 
+async def test_the_confirmation_email_links_to_the_order_page_the_front_end_configured(
+    make_harness: HarnessFactory,
+) -> None:
+    async with make_harness(ORDER_URL="https://app.shop.example/account/orders/{order_id}?tab=items") as h:
+        order_id = await _captured_through_webhook(h)
+        [message] = h.email.sent
+    link = f"https://app.shop.example/account/orders/{order_id}?tab=items"
+    assert f"Your order: {link}" in message.text
+    assert f'href="{link.replace("&", "&amp;")}"' in (message.html or "")
+    assert "https://shop.example/orders/" not in message.text
+
+
 async def test_a_yen_order_confirmation_shows_the_amount_in_yen_without_decimals(harness: Harness) -> None:
     await _captured_through_webhook(harness, price_id=JPY_PRICE.id)
 

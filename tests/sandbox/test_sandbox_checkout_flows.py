@@ -161,4 +161,4 @@ def test_the_checkout_page_shows_zero_decimal_currencies_without_cents(client: s
     assert session.url is not None
     page = httpx.get(session.url)
     assert page.status_code == 200
-    assert "1,500 JPY" in page.text
+    assert "¥1,500" in page.text

@@ -1,7 +1,9 @@
-"""The portal's subscription actions, the sandbox clock, demo sign-in, and mounting into a host app."""
+"""The portal's subscription actions, the sandbox clock, demo sign-in, the checkout page's amounts, and
+mounting into a host app."""
 
 import httpx
 import jwt
+import pytest
 import stripe
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -105,14 +107,55 @@ def test_sign_in_issues_a_token_the_service_can_verify_with_the_public_key(sb: S
     assert claims["exp"] - claims["iat"] == 3600
 
 
-def test_the_home_page_shows_the_catalog_and_the_signed_in_user(sb: Sandbox, base_url: str) -> None:
+def test_a_sign_in_form_sets_the_session_cookie_and_returns_to_the_page_it_came_from(
+    sb: Sandbox, base_url: str
+) -> None:
     with httpx.Client(base_url=base_url) as browser:
-        signed_in = browser.post("/sandbox/sign-in", data={"user_id": "u7", "email": "u7@x.io", "redirect": "/sandbox"})
+        signed_in = browser.post(
+            "/sandbox/sign-in",
+            data={"user_id": "u7", "email": "u7@x.io", "redirect": "/checkout/success?session_id=cs_1"},
+        )
         assert signed_in.status_code == 303
-        page = browser.get("/sandbox")
-    assert "Signed in as <b>u7</b>" in page.text
-    assert "Starter template" in page.text and "Subscribe" in page.text
-    assert "action='/api/stripe/checkout'" in page.text and "name='price_id'" in page.text
+        assert signed_in.headers["location"] == "/checkout/success?session_id=cs_1"
+        claims = sb.signer.read(browser.cookies["__session"])
+        assert claims is not None and claims["sub"] == "u7"
+
+        signed_out = browser.post("/sandbox/sign-out", data={"redirect": "/sandbox/account"})
+        assert signed_out.headers["location"] == "/sandbox/account"
+        assert "__session" not in browser.cookies
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+def test_a_sign_in_form_never_sends_the_browser_to_another_site(base_url: str, elsewhere: str) -> None:
+    signed_in = httpx.post(
+        f"{base_url}/sandbox/sign-in", data={"user_id": "u7", "email": "u7@x.io", "redirect": elsewhere}
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/sandbox"
+
+
+def test_the_clock_is_read_and_a_form_moving_it_returns_to_its_page(sb: Sandbox, base_url: str) -> None:
+    before = httpx.get(f"{base_url}/sandbox/clock").json()["now"]
+    moved = httpx.post(f"{base_url}/sandbox/clock/advance", data={"days": "2", "redirect": "/sandbox/account"})
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "/sandbox/account"
+    assert httpx.get(f"{base_url}/sandbox/clock").json()["now"] >= before + 2 * DAY
+
+
+@pytest.mark.parametrize("days", ["inf", "nan", "-1", "soon"])
+def test_moving_the_clock_by_no_sensible_amount_is_refused(sb: Sandbox, base_url: str, days: str) -> None:
+    refused = httpx.post(f"{base_url}/sandbox/clock/advance", json={"days": days})
+    assert refused.status_code == 400
+    assert sb.state.clock.offset == 0
+
+
+def test_the_checkout_page_shows_amounts_as_stripe_does(client: stripe.StripeClient) -> None:
+    price = client.v1.prices.list({"lookup_keys": ["starter_template"]}).data[0].id
+    session = client.v1.checkout.sessions.create({"mode": "payment", "line_items": [{"price": price, "quantity": 2}]})
+    assert session.url is not None
+    page = httpx.get(session.url).text
+    assert "Starter template &times; 2" in page and "$98.00" in page
+    assert "USD" not in page
 
 
 def test_the_routers_mount_under_a_prefix_in_a_host_app() -> None:
@@ -127,4 +170,4 @@ def test_the_routers_mount_under_a_prefix_in_a_host_app() -> None:
         )
         assert created.status_code == 200
         assert created.json()["metadata"] == {"user_id": "u1"}
-        assert http.get("/sandbox").status_code == 200
+        assert http.get("/sandbox/clock").status_code == 200

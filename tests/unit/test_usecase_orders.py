@@ -56,7 +56,7 @@ class World:
 
     def outbox(self, performers: Mapping[str, Performer] | None = None) -> Outbox:
         effects = OrderEffects(
-            self.uow(), self.gateway, self.email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://app.test")
+            self.uow(), self.gateway, self.email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://app.test/orders/{order_id}")
         )
         return Outbox(self.uow(), self.clock, performers or effects.performers())
 
@@ -444,7 +444,7 @@ async def test_the_confirmation_after_a_capture_uses_the_captured_order_and_the_
     world: World, authorized: Order
 ) -> None:
     effects = OrderEffects(
-        world.uow(), world.gateway, world.email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://app.test")
+        world.uow(), world.gateway, world.email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://app.test/orders/{order_id}")
     )
     captured = replace(authorized, status=OrderStatus.CAPTURED, customer_email="known@example.com")
     await effects.send_confirmation({"order_id": authorized.id}, captured)  # as held by the capture

@@ -72,7 +72,7 @@ class World:
     def build(cls, *, auto_capture: bool = False) -> World:
         uow, gateway, email, clock = InMemoryUnitOfWork(), stripe_gateway(), InMemoryEmailSender(), ManualClock()
         effects = OrderEffects(
-            uow, gateway, email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://shop.example")
+            uow, gateway, email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://shop.example/orders/{order_id}")
         )
         outbox = Outbox(uow, clock, effects.performers())
         advance = AdvanceOrder(clock, outbox)

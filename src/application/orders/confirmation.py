@@ -19,11 +19,11 @@ SESSION_ORDER_STATUS = "session-order-status"
 
 @dataclass(frozen=True, slots=True)
 class ConfirmationSettings:
-    app_url: str
+    order_url: str  # the front end's page for one order, with an `{order_id}` placeholder
 
 
-def compose_confirmation(order: Order, money: MoneyFormatter, app_url: str) -> EmailMessage:
-    link = f"{app_url}/orders/{order.id}"
+def compose_confirmation(order: Order, money: MoneyFormatter, order_url: str) -> EmailMessage:
+    link = order_url.format(order_id=order.id)
     lines = [
         f"- {item.description} x {item.quantity}: {money.format(item.amount_total, order.total.currency)}"
         for item in order.items
@@ -84,7 +84,7 @@ class OrderEffects:
         order = known if isinstance(known, Order) and known.id == payload["order_id"] else await self._order(payload)
         if order is None or not order.customer_email:
             return  # nothing to send to; recorded as done rather than retried forever
-        await self._email.send(compose_confirmation(order, self._money, self._settings.app_url))
+        await self._email.send(compose_confirmation(order, self._money, self._settings.order_url))
 
     async def _order(self, payload: Mapping[str, str]) -> Order | None:
         async with self._uow as uow:

@@ -56,24 +56,26 @@ def create_app(
     settings: Settings, *providers: Provider, sweep_effects: bool = True, span_exporter: SpanExporter | None = None
 ) -> Litestar:
     """`span_exporter` replaces the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (tests)."""
-    sandbox = None
+    sandbox = store = None
     if settings.sandbox_mode:
-        from entrypoints.sandbox_mode import enable_sandbox, front_end_stand_ins
+        from entrypoints.sandbox_mode import announce, demo_store, enable_sandbox
 
         settings, sandbox = enable_sandbox(settings)
+        store = demo_store(settings)
     tracing = start_tracing(settings, span_exporter)
     container = make_async_container(
         *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
     options = _observability(settings, tracing)
     handlers: list[object] = [DishkaRouter("", route_handlers=[*CONTROLLERS, *options.pop("route_handlers")])]
-    if sandbox is not None:
-        handlers.extend([*sandbox.route_handlers(), *front_end_stand_ins()])
+    if sandbox is not None and store is not None:
+        handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if sandbox is not None:
             await sandbox.start()
+            announce(settings)
         if tracing is not None:
             tracing.instrument(await container.get(AsyncEngine))
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
@@ -99,6 +101,7 @@ def create_app(
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        template_config=store.template_config if store is not None else None,
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
         **options,

@@ -1,32 +1,17 @@
-"""Small helpers for the server-rendered pages: layout, money, forms, redirects."""
+"""Small helpers for the sandbox's own pages (Stripe's stand-ins): layout, money, forms, redirects."""
 
 import html
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+from babel.numbers import format_currency, get_currency_precision
 from litestar import Request, Response
 from litestar.enums import MediaType
 
-ZERO_DECIMAL = {
-    "bif",
-    "clp",
-    "djf",
-    "gnf",
-    "jpy",
-    "kmf",
-    "krw",
-    "mga",
-    "pyg",
-    "rwf",
-    "ugx",
-    "vnd",
-    "vuv",
-    "xaf",
-    "xof",
-    "xpf",
-}
+LOCALE = "en_US"
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}"
     "section,article{border:1px solid #e3e8ee;border-radius:8px;padding:1rem;margin:1rem 0}"
@@ -41,11 +26,11 @@ def esc(value: Any) -> str:
 
 
 def money(amount: int | None, currency: str | None) -> str:
+    """As Stripe's hosted pages show it: `$49.00`, `¥1,500` (the currency's own exponent)."""
     if amount is None or currency is None:
         return "—"
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
+    code = currency.upper()
+    return format_currency(Decimal(amount).scaleb(-get_currency_precision(code)), code, locale=LOCALE)
 
 
 def when(timestamp: int | None) -> str:
@@ -67,6 +52,13 @@ def button_form(action: str, label: str, fields: dict[str, str] | None = None, s
     hidden = "".join(f"<input type='hidden' name='{esc(k)}' value='{esc(v)}'>" for k, v in (fields or {}).items())
     css = " class='secondary'" if secondary else ""
     return f"<form method='post' action='{esc(action)}'>{hidden}<button{css}>{esc(label)}</button></form>"
+
+
+def local_path(target: object, default: str = "/sandbox") -> str:
+    """A redirect target from a form, kept on this site: a path, never another origin (`//host`)."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
 
 
 def see_other(url: str) -> Response[bytes]:
