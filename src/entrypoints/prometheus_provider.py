@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.persistence.backlog import SqlAlchemyBacklogCounter
 from adapters.prometheus.exposition import PrometheusExposition, create_prometheus
 from adapters.prometheus.metrics import PrometheusMetrics
+from application.metrics.report_metrics import ReportMetrics
 from application.ports.backlog import BacklogCounter
-from application.ports.metrics import Metrics
+from application.ports.metrics import Metrics, MetricsExposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +31,11 @@ class PrometheusProvider(Provider):
         return prometheus.metrics
 
     @provide(scope=Scope.APP)
-    def exposition(self, prometheus: _Prometheus) -> PrometheusExposition:
+    def exposition(self, prometheus: _Prometheus) -> MetricsExposition:
         return prometheus.exposition
 
     @provide(scope=Scope.APP)
     def backlog(self, engine: AsyncEngine) -> BacklogCounter:
         return SqlAlchemyBacklogCounter(engine)
+
+    report = provide(ReportMetrics, scope=Scope.APP)

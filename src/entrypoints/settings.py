@@ -1,31 +1,29 @@
 """Settings: one typed tree, read once from the environment (and `.env`), validated with messages
-that name the variable. No import-time globals; no default for a secret."""
+that name the variable. No import-time globals; no default for a secret.
+
+Each default is written once, on its field below; `_VARIABLES` says which variable sets which field
+and how its value is read (`settings_values`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 import msgspec
 from dotenv import dotenv_values
 
-T = TypeVar("T")
+from application.ports.rate_limiter import RateLimit
+from entrypoints import settings_values as v
+from entrypoints.settings_values import Secret
+
+__all__ = ["ClerkSettings", "Secret", "Settings", "SettingsError", "StripeSettings", "load_settings"]
 
 
 class SettingsError(ValueError):
     """One line: `VARIABLE: what is wrong`. Never contains a secret's value."""
-
-
-class Secret(str):
-    """A string that does not show itself in reprs, logs or tracebacks."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'**********'"
 
 
 class StripeSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,7 +46,8 @@ class ClerkSettings(msgspec.Struct, frozen=True, kw_only=True):
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
-    app_url: str = "http://localhost:8000"
+    # "" = follows another setting (contract §2): APP_URL follows PORT, the others follow APP_URL.
+    app_url: str = ""
     checkout_success_url: str = ""
     checkout_cancel_url: str = ""
     portal_return_url: str = ""
@@ -60,17 +59,66 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     clerk: ClerkSettings = ClerkSettings()
     smtp_url: Secret | None = None
     email_from: str = "Billing <billing@localhost>"
-    rate_limit_checkout: str = "5/10 seconds"
+    rate_limit_checkout: RateLimit = RateLimit(amount=5, seconds=10)
     display_locale: str = "en_US"
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
     metrics_enabled: bool = True
     otel_exporter_otlp_endpoint: str | None = None
 
+    def __post_init__(self) -> None:
+        app_url = (self.app_url or f"http://localhost:{self.port}").rstrip("/")
+        following = {
+            "app_url": app_url,
+            "checkout_success_url": f"{app_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+            "checkout_cancel_url": f"{app_url}/#pricing",
+            "portal_return_url": f"{app_url}/",
+            "order_url": f"{app_url}/orders/{{order_id}}",
+        }
+        for name, value in following.items():
+            if name == "app_url" or not getattr(self, name):
+                msgspec.structs.force_setattr(self, name, value)
+
     @property
     def sandbox_mode(self) -> bool:
         """No Stripe key: the embedded Stripe sandbox serves instead."""
         return self.stripe.secret_key is None
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# variable: (section, field, how its value is read); the section is None for Settings' own fields.
+_VARIABLES: dict[str, tuple[str | None, str, Callable[[str], Any]]] = {
+    "HOST": (None, "host", str),
+    "PORT": (None, "port", v.port),
+    "APP_URL": (None, "app_url", v.http_url),
+    "CHECKOUT_SUCCESS_URL": (None, "checkout_success_url", v.http_url),
+    "CHECKOUT_CANCEL_URL": (None, "checkout_cancel_url", v.http_url),
+    "PORTAL_RETURN_URL": (None, "portal_return_url", v.http_url),
+    "ORDER_URL": (None, "order_url", v.order_url),
+    "DATABASE_URL": (None, "database_url", v.database_url),
+    "REDIS_URL": (None, "redis_url", v.redis_url),
+    "STRIPE_SECRET_KEY": ("stripe", "secret_key", v.stripe_key),
+    "STRIPE_PUBLISHABLE_KEY": ("stripe", "publishable_key", v.publishable_key),
+    "STRIPE_WEBHOOK_SECRET": ("stripe", "webhook_secrets", v.webhook_secrets),
+    "STRIPE_API_BASE": ("stripe", "api_base", lambda value: v.http_url(value).rstrip("/")),
+    "STRIPE_WEBHOOK_TOLERANCE": ("stripe", "webhook_tolerance", v.positive_int),
+    "STRIPE_AUTOMATIC_TAX": ("stripe", "automatic_tax", v.boolean),
+    "ORDER_CAPTURE": (None, "order_capture", v.choice("manual", "auto")),
+    "CLERK_JWT_KEY": ("clerk", "jwt_key", v.pem),
+    "CLERK_JWKS_URL": ("clerk", "jwks_url", v.http_url),
+    "CLERK_AUTHORIZED_PARTIES": ("clerk", "authorized_parties", v.csv),
+    "CLERK_SECRET_KEY": ("clerk", "secret_key", Secret),
+    "CLERK_API_URL": ("clerk", "api_base", lambda value: v.http_url(value).rstrip("/")),
+    "SMTP_URL": (None, "smtp_url", v.smtp_url),
+    "EMAIL_FROM": (None, "email_from", v.email_from),
+    "RATE_LIMIT_CHECKOUT": (None, "rate_limit_checkout", v.rate_limit),
+    "DISPLAY_LOCALE": (None, "display_locale", v.locale),
+    "LOG_LEVEL": (None, "log_level", v.choice(*_LOG_LEVELS, upper=True)),
+    "LOG_FORMAT": (None, "log_format", v.choice("console", "json")),
+    "METRICS_ENABLED": (None, "metrics_enabled", v.boolean),
+    "OTEL_EXPORTER_OTLP_ENDPOINT": (None, "otel_exporter_otlp_endpoint", v.http_url),
+}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -83,193 +131,40 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
 
 def _parse(env: Mapping[str, str]) -> Settings:
-    def get(name: str, parse: Callable[[str], T], default: T) -> T:
+    sections: dict[str | None, dict[str, Any]] = {None: {}, "stripe": {}, "clerk": {}}
+    for name, (section, field, parse) in _VARIABLES.items():
         raw = env.get(name, "").strip()
         if not raw:
-            return default
+            continue  # the field's default
         try:
-            return parse(raw)
+            sections[section][field] = parse(raw)
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{name}: {exc}") from None
-
-    port = get("PORT", _port, 8000)
-    app_url = get("APP_URL", _http_url, f"http://localhost:{port}").rstrip("/")
     return Settings(
-        host=get("HOST", str, "127.0.0.1"),
-        port=port,
-        app_url=app_url,
-        checkout_success_url=get(
-            "CHECKOUT_SUCCESS_URL",
-            _http_url,
-            f"{app_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
-        ),
-        checkout_cancel_url=get("CHECKOUT_CANCEL_URL", _http_url, f"{app_url}/#pricing"),
-        portal_return_url=get("PORTAL_RETURN_URL", _http_url, f"{app_url}/"),
-        order_url=get("ORDER_URL", _order_url, f"{app_url}/orders/{{order_id}}"),
-        database_url=get("DATABASE_URL", _database_url, "sqlite+aiosqlite:///./var/app.db"),
-        redis_url=get("REDIS_URL", _redis_url, None),
-        stripe=StripeSettings(
-            secret_key=get("STRIPE_SECRET_KEY", _stripe_key, None),
-            publishable_key=get("STRIPE_PUBLISHABLE_KEY", _publishable_key, None),
-            webhook_secrets=get("STRIPE_WEBHOOK_SECRET", _webhook_secrets, ()),
-            api_base=get("STRIPE_API_BASE", lambda v: _http_url(v).rstrip("/"), None),
-            webhook_tolerance=get("STRIPE_WEBHOOK_TOLERANCE", _positive_int, 300),
-            automatic_tax=get("STRIPE_AUTOMATIC_TAX", _bool, True),
-        ),
-        order_capture=get("ORDER_CAPTURE", _choice("manual", "auto"), "manual"),  # type: ignore[arg-type]
-        clerk=ClerkSettings(
-            jwt_key=get("CLERK_JWT_KEY", _pem, None),
-            jwks_url=get("CLERK_JWKS_URL", _http_url, None),
-            authorized_parties=get("CLERK_AUTHORIZED_PARTIES", _csv, ()),
-            secret_key=get("CLERK_SECRET_KEY", Secret, None),
-            api_base=get("CLERK_API_URL", lambda v: _http_url(v).rstrip("/"), "https://api.clerk.com"),
-        ),
-        smtp_url=get("SMTP_URL", _smtp_url, None),
-        email_from=get("EMAIL_FROM", _email_from, "Billing <billing@localhost>"),
-        rate_limit_checkout=get("RATE_LIMIT_CHECKOUT", _rate_limit, "5/10 seconds"),
-        display_locale=get("DISPLAY_LOCALE", _locale, "en_US"),
-        log_level=get("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True), "INFO"),
-        log_format=get("LOG_FORMAT", _choice("console", "json"), "console"),  # type: ignore[arg-type]
-        metrics_enabled=get("METRICS_ENABLED", _bool, True),
-        otel_exporter_otlp_endpoint=get("OTEL_EXPORTER_OTLP_ENDPOINT", _http_url, None),
+        **sections[None], stripe=StripeSettings(**sections["stripe"]), clerk=ClerkSettings(**sections["clerk"])
     )
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http:// or https:// URL")
-    return value
+def refuse_unsafe_serving(settings: Settings) -> None:
+    """What `billing serve` must not start with (contract §2); raises SettingsError.
+
+    Only serving is refused: other commands (migrations, replays, a future webhook set-up that
+    creates the secret) may run with a key and no webhook secret yet."""
+    if settings.stripe.secret_key is not None and not settings.stripe.webhook_secrets:
+        raise SettingsError(
+            "STRIPE_WEBHOOK_SECRET: required with a real STRIPE_SECRET_KEY, or every webhook is refused"
+        )
+    if settings.sandbox_mode and not _is_loopback(settings.host):
+        raise SettingsError(
+            f"HOST: sandbox mode (no STRIPE_SECRET_KEY) listens on a loopback address only, not {settings.host!r}: "
+            "the sandbox signs sign-in tokens the service trusts, admin tokens included"
+        )
 
 
-def _order_url(value: str) -> str:
-    _http_url(value)
-    try:  # the reader fills it with str.format: no other placeholder may be left
-        ok = "{order_id}" in value and bool(value.format(order_id="ord_1"))
-    except (KeyError, IndexError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError("must be a URL with the placeholder {order_id} and no other braces")
-    return value
-
-
-def _port(value: str) -> int:
-    port = int(value) if value.isdigit() else -1
-    if not 0 < port < 65536:
-        raise ValueError("must be a port number between 1 and 65535")
-    return port
-
-
-def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) <= 0:
-        raise ValueError("must be a positive integer")
-    return int(value)
-
-
-def _bool(value: str) -> bool:
-    lowered = value.lower()
-    if lowered in ("1", "true", "yes", "on"):
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
         return True
-    if lowered in ("0", "false", "no", "off"):
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # any other name may resolve beyond the machine
         return False
-    raise ValueError("must be true or false")
-
-
-def _choice(*allowed: str, upper: bool = False) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.upper() if upper else value.lower()
-        if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}")
-        return value
-
-    return parse
-
-
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
-
-
-def _database_url(value: str) -> str:
-    # A Secret (still a str): a PostgreSQL URL usually carries the database password.
-    scheme = value.split("://", 1)[0] if "://" in value else ""
-    if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
-        return Secret("postgresql+asyncpg://" + value.split("://", 1)[1])
-    if scheme in ("sqlite", "sqlite+aiosqlite"):
-        return Secret("sqlite+aiosqlite://" + value.split("://", 1)[1])
-    raise ValueError("must be a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
-
-
-def _redis_url(value: str) -> Secret:
-    # urlsplit's own errors quote the netloc, password included: never pass them on.
-    try:
-        ok = urlsplit(value).scheme in ("redis", "rediss", "unix")
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError("must be a redis://, rediss:// or unix:// URL")
-    return Secret(value)
-
-
-def _smtp_url(value: str) -> Secret:
-    try:
-        parts = urlsplit(value)
-        ok = parts.scheme in ("smtp", "smtps") and bool(parts.hostname)
-    except ValueError:  # its message quotes the netloc, password included
-        ok = False
-    if not ok:
-        raise ValueError("must be smtp://user:pass@host:port or smtps://…")
-    return Secret(value)
-
-
-def _stripe_key(value: str) -> Secret:
-    if not value.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
-        raise ValueError("must start with sk_test_, sk_live_, rk_test_ or rk_live_")
-    return Secret(value)
-
-
-def _publishable_key(value: str) -> str:
-    if not value.startswith(("pk_test_", "pk_live_")):
-        raise ValueError("must start with pk_test_ or pk_live_")
-    return value
-
-
-def _webhook_secrets(value: str) -> tuple[Secret, ...]:
-    secrets = tuple(Secret(part.strip()) for part in value.split(",") if part.strip())
-    if not secrets or any(not s.startswith("whsec_") for s in secrets):
-        raise ValueError("must be one or more comma-separated secrets starting with whsec_")
-    return secrets
-
-
-def _pem(value: str) -> str:
-    pem = value.replace("\\n", "\n")
-    if "BEGIN PUBLIC KEY" not in pem:
-        raise ValueError("must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
-    return pem
-
-
-def _email_from(value: str) -> str:
-    from email.utils import parseaddr
-
-    if "@" not in parseaddr(value)[1]:
-        raise ValueError("must be an e-mail address, optionally with a name: Billing <billing@example.com>")
-    return value
-
-
-def _rate_limit(value: str) -> str:
-    from limits import parse
-
-    try:
-        parse(value)
-    except ValueError:
-        raise ValueError("must look like '5/10 seconds' or '100 per minute'") from None
-    return value
-
-
-def _locale(value: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        Locale.parse(value)
-    except (UnknownLocaleError, ValueError):
-        raise ValueError(f"unknown locale {value!r}") from None
-    return value

@@ -25,7 +25,7 @@ import stripe
 
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
-from application.errors import PaymentProviderRejected
+from application.errors import Conflict, PaymentProviderRejected
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -320,7 +320,7 @@ async def test_create_customer_is_idempotent_by_key(side: StripeSide) -> None:
 
 async def test_a_key_reused_with_other_parameters_is_rejected(side: StripeSide) -> None:
     await side.gateway.create_customer(user_id="user_1", email=None, idempotency_key="k1")
-    with pytest.raises(PaymentProviderRejected):
+    with pytest.raises(Conflict, match="idempotency key"):
         await side.gateway.create_customer(user_id="user_2", email=None, idempotency_key="k1")
 
 
@@ -412,7 +412,7 @@ async def test_create_checkout_session_is_idempotent_by_key(side: StripeSide) ->
     other = await side.gateway.create_checkout_session(_request(shop, "payment"), idempotency_key="cs2")
     assert again.id == first.id
     assert other.id != first.id
-    with pytest.raises(PaymentProviderRejected):
+    with pytest.raises(Conflict, match="idempotency key"):
         await side.gateway.create_checkout_session(_request(shop, "payment", 3), idempotency_key="cs1")
 
 

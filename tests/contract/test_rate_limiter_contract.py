@@ -11,7 +11,6 @@ import limits.aio.storage.redis.redispy
 import pytest
 
 import adapters.limits.rate_limiter
-from adapters.limits.parse import parse_rate_limit
 from adapters.limits.rate_limiter import LimitsRateLimiter
 from application.errors import StorageUnavailable
 from application.ports.rate_limiter import RateLimit, RateLimiter
@@ -146,26 +145,3 @@ async def test_an_unreachable_redis_raises_storage_unavailable() -> None:
         assert await limiter.ping() is False
     finally:
         await limiter.aclose()
-
-
-# --- the setting's notation ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("5/10 seconds", RateLimit(5, 10)),
-        ("5/second", RateLimit(5, 1)),
-        ("100 per minute", RateLimit(100, 60)),
-        ("2/3 minutes", RateLimit(2, 180)),
-        (" 1/hour ", RateLimit(1, 3600)),
-    ],
-)
-def test_rate_limits_are_read_in_the_limits_notation(text: str, expected: RateLimit) -> None:
-    assert parse_rate_limit(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "five per second", "5/10 fortnights", "5", "1/second; 5/minute", "0/second"])
-def test_anything_else_is_refused_with_a_message_that_shows_the_form(text: str) -> None:
-    with pytest.raises(ValueError, match=r"invalid rate limit .*'5/10 seconds'"):
-        parse_rate_limit(text)

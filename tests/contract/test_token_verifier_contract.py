@@ -225,6 +225,47 @@ async def test_a_token_without_azp_is_refused_when_parties_are_configured(clerk:
         await clerk.verifier.verify(clerk.mint(claims))
 
 
+@pytest.mark.parametrize("azp", [[APP], {"origin": APP}, 1, None])
+async def test_an_azp_that_is_not_one_string_is_refused_when_parties_are_configured(
+    clerk: VerifierUnderTest, azp: object
+) -> None:
+    with pytest.raises(InvalidToken, match="authorized party"):
+        await clerk.verifier.verify(clerk.mint(claims_for(azp=azp)))
+
+
+MALFORMED_CLAIMS: list[tuple[dict[str, Any], str]] = [
+    ({"sub": 12345}, "'sub'"),
+    ({"sub": ["user_2abc"]}, "'sub'"),
+    ({"sub": "u" * 101}, "'sub'"),
+    ({"sub": "user 2abc"}, "'sub'"),
+    ({"sub": "user_\x002abc"}, "'sub'"),
+    ({"sub": "user_\u00e92abc"}, "'sub'"),
+    ({"email": ["ada@example.test"]}, "'email'"),
+    ({"email": "ada@example.test\x00"}, "'email'"),
+    ({"email": "ada@example.test\r\nBcc: eve@example.test"}, "'email'"),
+    ({"email": "a" * 320 + "@example.test"}, "'email'"),
+    ({"email": "not-an-address"}, "'email'"),
+    ({"name": {"first": "Ada"}}, "'name'"),
+    ({"metadata": "admin"}, "'metadata'"),
+    ({"metadata": {"role": ["admin"]}}, "'metadata.role'"),
+    ({"metadata": {"role": True}}, "'metadata.role'"),
+]
+
+
+@pytest.mark.parametrize(("claims", "named"), MALFORMED_CLAIMS, ids=[repr(c)[:40] for c, _ in MALFORMED_CLAIMS])
+async def test_a_claim_of_the_wrong_shape_is_refused_naming_it(
+    clerk: VerifierUnderTest, claims: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(InvalidToken, match=named):
+        await clerk.verifier.verify(clerk.mint(claims_for() | claims))
+
+
+async def test_null_or_empty_optional_claims_are_absent(clerk: VerifierUnderTest) -> None:
+    # Clerk's session token templates render an unset field as null
+    token = clerk.mint(claims_for(email=None, name="", metadata=None))
+    assert await clerk.verifier.verify(token) == Identity(user_id="user_2abc")
+
+
 async def test_a_token_without_sub_is_refused(clerk: VerifierUnderTest) -> None:
     with pytest.raises(InvalidToken, match="'sub'"):
         await clerk.verifier.verify(clerk.mint(claims_for(user_id=None)))

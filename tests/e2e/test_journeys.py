@@ -305,6 +305,7 @@ def test_no_sandbox_with_a_real_stripe_key(tmp_path: Path) -> None:
         tmp_path,
         port,
         STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
         STRIPE_API_BASE=f"http://127.0.0.1:{free_port()}",  # nothing listens there
     )
     with service_process(env, port=port, log_path=tmp_path / "service.log") as base:
@@ -338,3 +339,33 @@ def test_sandbox_mode_refuses_several_workers(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("error: --workers: the embedded Stripe sandbox")
+
+
+REFUSED = [
+    ({"STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"HOST": "0.0.0.0"}, "HOST"),
+    ({"HOST": "192.168.1.20"}, "HOST"),
+    ({"HOST": "shop.example.com"}, "HOST"),
+]
+
+
+@pytest.mark.parametrize(("extra", "variable"), REFUSED, ids=[v + "=" + ",".join(e.values()) for e, v in REFUSED])
+def test_serve_refuses_an_unsafe_configuration_in_one_line_naming_the_variable(
+    tmp_path: Path, extra: dict[str, str], variable: str
+) -> None:
+    """Contract §2: a real key without a webhook secret would refuse every webhook; the sandbox signs
+    admin tokens the service trusts, so it never listens beyond the machine."""
+    env = clean_environ()
+    env.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", "PORT": str(free_port()), **extra})
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli.main", "serve"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line
+    assert done.stderr.startswith(f"error: {variable}: ")
+    assert not (tmp_path / "app.db").exists()  # refused before migrating anything

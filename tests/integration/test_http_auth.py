@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt
 import pytest
@@ -146,3 +147,26 @@ async def test_an_invalid_token_creates_no_user_row(stack: Stack) -> None:
     await stack.client.get(BILLING, headers=impostor.headers("user_ghost"))
 
     assert await rows(stack.settings.database_url, "SELECT 1 FROM customers WHERE user_id = 'user_ghost'") == []
+
+
+async def test_an_azp_list_is_401_when_authorized_parties_are_configured(make_stack: StackFactory) -> None:
+    stack = await make_stack(CLERK_AUTHORIZED_PARTIES="https://app.example")
+    listed = stack.minter.token("user_azp_list", azp=["https://app.example"])
+    allowed = stack.minter.token("user_azp_ok", azp="https://app.example")
+
+    assert_problem(await stack.client.get(BILLING, headers={"Authorization": f"Bearer {listed}"}), 401)
+    assert (await stack.client.get(BILLING, headers={"Authorization": f"Bearer {allowed}"})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "u" * 300}, {"email": "nul\x00@example.com"}, {"metadata": {"role": ["admin"]}}],
+    ids=["long sub", "NUL in email", "role list"],
+)
+async def test_a_token_with_a_malformed_claim_is_401_and_reaches_no_storage(
+    stack: Stack, claims: dict[str, Any]
+) -> None:
+    token = stack.minter.token("user_malformed", **claims)
+
+    assert_problem(await stack.client.get(BILLING, headers={"Authorization": f"Bearer {token}"}), 401)
+    assert await rows(stack.settings.database_url, "SELECT user_id FROM customers") == []

@@ -134,6 +134,40 @@ async def test_a_retried_checkout_with_the_same_idempotency_key_records_one_orde
     assert len(await orders_of(stack, "user_retry")) == 1
 
 
+async def test_an_idempotency_key_reused_for_another_price_is_409_and_the_first_order_stands(stack: Stack) -> None:
+    headers = {**stack.auth("user_reuse"), "Idempotency-Key": "client-attempt-reused"}
+    first = await stack.client.post(CHECKOUT, json={"price_id": stack.price_id("starter_template")}, headers=headers)
+
+    other = await stack.client.post(
+        CHECKOUT, json={"price_id": stack.price_id("starter_template"), "quantity": 2}, headers=headers
+    )
+
+    assert first.status_code == 200, first.text
+    assert "idempotency key" in assert_problem(other, 409)["detail"]
+    assert [o["id"] for o in await orders_of(stack, "user_reuse")] == [first.json()["order_id"]]
+
+
+@pytest.mark.parametrize("key", ["k" * 129, "k" * 10_000, "two words", "tab\there"], ids=["129", "10k", "space", "tab"])
+async def test_an_idempotency_key_too_long_or_not_visible_ascii_is_400_before_any_stripe_call(
+    stack: Stack, key: str
+) -> None:
+    headers = {**stack.auth("user_bad_key"), "Idempotency-Key": key}
+
+    response = await stack.client.post(CHECKOUT, json={"price_id": stack.price_id("starter_template")}, headers=headers)
+
+    assert_problem(response, 400)
+    assert key not in response.text
+    assert stack.calls_under("/v1/") == []
+
+
+async def test_an_idempotency_key_of_the_longest_allowed_length_is_accepted(stack: Stack) -> None:
+    headers = {**stack.auth("u" * 100), "Idempotency-Key": "k" * 128}
+
+    response = await stack.client.post(CHECKOUT, json={"price_id": stack.price_id("starter_template")}, headers=headers)
+
+    assert response.status_code == 200, response.text
+
+
 async def test_a_form_post_is_redirected_to_the_session_url(stack: Stack) -> None:
     response = await stack.client.post(
         CHECKOUT,
@@ -233,6 +267,15 @@ async def test_a_bad_body_is_400_problem_json_with_errors(stack: Stack, request_
     assert isinstance(body["errors"], list) and body["errors"]
     assert all("message" in error for error in body["errors"])
     assert stack.calls("POST", "/v1/checkout/sessions") == []
+
+
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\n\n"])
+async def test_a_price_id_with_trailing_whitespace_is_400_and_never_reaches_stripe(stack: Stack, suffix: str) -> None:
+    response = await stack.checkout("user_newline", stack.price_id("starter_template") + suffix)
+
+    body = assert_problem(response, 400)
+    assert [error["key"] for error in body["errors"]] == ["price_id"]
+    assert stack.calls_under("/v1/") == []
 
 
 async def test_a_quantity_error_names_the_field(stack: Stack) -> None:

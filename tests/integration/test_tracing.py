@@ -156,7 +156,7 @@ def test_without_an_otlp_endpoint_no_tracing_code_is_loaded_and_no_library_is_pa
         tracing = [
             name for name in sys.modules
             if name.startswith(("opentelemetry.sdk.trace", "opentelemetry.exporter", "adapters.opentelemetry",
-                                "entrypoints.http.tracing"))
+                                "entrypoints.tracing"))
             or name.startswith("opentelemetry.instrumentation.") and not name.startswith(
                 ("opentelemetry.instrumentation.asgi", "opentelemetry.instrumentation._semconv",
                  "opentelemetry.instrumentation.utils", "opentelemetry.instrumentation.propagators",

@@ -39,7 +39,21 @@ def service_process(
     log_path: Path | None = None,
     args: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Start one service process with `env` (over a clean base); yield its base URL.
+    """Start one service process with `env` (over a clean base); yield its base URL."""
+    with running_service(env, port=port, migrate=migrate, log_path=log_path, args=args) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def running_service(
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    migrate: bool = True,
+    log_path: Path | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start one service process with `env` (over a clean base); yield its base URL and the process.
 
     `log_path`: write the process's stderr (its log) there instead of a pipe nobody reads, which
     would block the process once full. `args`: extra `serve` arguments, e.g. `("--workers", "2")`."""
@@ -70,7 +84,7 @@ def service_process(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"service did not start within {STARTUP_SECONDS:.0f} s: {_tail(proc, log_path)}")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from application.ports.rate_limiter import RateLimit
+from entrypoints.settings import Settings, SettingsError, load_settings, refuse_unsafe_serving
 
 SECRET = "s3cr3t-VALUE-never-shown"
 
@@ -40,7 +41,7 @@ DEFAULTS: list[tuple[str, Any]] = [
     ("clerk.secret_key", None),
     ("smtp_url", None),
     ("email_from", "Billing <billing@localhost>"),
-    ("rate_limit_checkout", "5/10 seconds"),
+    ("rate_limit_checkout", RateLimit(5, 10)),
     ("display_locale", "en_US"),
     ("log_level", "INFO"),
     ("log_format", "console"),
@@ -102,7 +103,11 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("DATABASE_URL", "postgresql://app:pw@db:5432/billing", "database_url", "postgresql+asyncpg://app:pw@db:5432/billing"),
     ("DATABASE_URL", "postgres://app@db/billing", "database_url", "postgresql+asyncpg://app@db/billing"),
     ("DATABASE_URL", "sqlite:///./data/x.db", "database_url", "sqlite+aiosqlite:///./data/x.db"),
-    ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", "100 per minute"),
+    ("RATE_LIMIT_CHECKOUT", "5/10 seconds", "rate_limit_checkout", RateLimit(5, 10)),
+    ("RATE_LIMIT_CHECKOUT", "5/second", "rate_limit_checkout", RateLimit(5, 1)),
+    ("RATE_LIMIT_CHECKOUT", "100 per minute", "rate_limit_checkout", RateLimit(100, 60)),
+    ("RATE_LIMIT_CHECKOUT", "2/3 minutes", "rate_limit_checkout", RateLimit(2, 180)),
+    ("RATE_LIMIT_CHECKOUT", " 1/hour ", "rate_limit_checkout", RateLimit(1, 3600)),
     ("DISPLAY_LOCALE", "ja_JP", "display_locale", "ja_JP"),
     ("ORDER_URL", "https://app.example.com/account/orders/{order_id}?tab=items", "order_url",
      "https://app.example.com/account/orders/{order_id}?tab=items"),
@@ -153,6 +158,10 @@ INVALID: list[tuple[str, str]] = [
     ("SMTP_URL", f"smtp://user:{SECRET}@[fe80::zz]:25"),
     ("EMAIL_FROM", "billing"),
     ("RATE_LIMIT_CHECKOUT", "lots"),
+    ("RATE_LIMIT_CHECKOUT", "5/10 fortnights"),
+    ("RATE_LIMIT_CHECKOUT", "5"),
+    ("RATE_LIMIT_CHECKOUT", "1/second; 5/minute"),
+    ("RATE_LIMIT_CHECKOUT", "0/second"),
     ("DISPLAY_LOCALE", "xx_NOWHERE"),
     ("LOG_LEVEL", "LOUD"),
     ("LOG_FORMAT", "xml"),
@@ -227,3 +236,53 @@ def test_the_settings_repr_hides_every_secret() -> None:
     assert "pk_live_visible" in shown  # not a secret, and proof the repr shows the tree
     assert settings.stripe.secret_key == f"sk_live_{SECRET}1"  # the value itself is still usable
     assert str(settings.smtp_url) == f"smtps://mailer:{SECRET}5@mail.example.com:465"
+
+
+SERVABLE: list[dict[str, str]] = [
+    {},
+    {"HOST": "::1"},
+    {"HOST": "127.0.0.2"},
+    {"HOST": "localhost"},
+    {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "HOST": "0.0.0.0"},
+]
+
+
+@pytest.mark.parametrize("env", SERVABLE, ids=[str(e) for e in SERVABLE])
+def test_sandbox_mode_on_loopback_and_a_real_key_with_its_webhook_secret_may_serve(env: dict[str, str]) -> None:
+    refuse_unsafe_serving(settings_from(env))
+
+
+UNSERVABLE: list[tuple[dict[str, str], str]] = [
+    ({"STRIPE_SECRET_KEY": f"sk_live_{SECRET}"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"STRIPE_SECRET_KEY": f"rk_test_{SECRET}", "HOST": "0.0.0.0"}, "STRIPE_WEBHOOK_SECRET"),
+    ({"HOST": "0.0.0.0"}, "HOST"),
+    ({"HOST": "::"}, "HOST"),
+    ({"HOST": "10.0.0.5"}, "HOST"),
+    ({"HOST": "billing.internal"}, "HOST"),
+]
+
+
+@pytest.mark.parametrize(("env", "variable"), UNSERVABLE, ids=[str(e) for e, _ in UNSERVABLE])
+def test_serving_is_refused_in_one_line_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    settings = settings_from(env)  # loading alone is fine: other commands may run with it
+
+    with pytest.raises(SettingsError) as caught:
+        refuse_unsafe_serving(settings)
+
+    assert str(caught.value).startswith(f"{variable}: ")
+    assert "\n" not in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_settings_built_without_the_environment_have_the_same_defaults() -> None:
+    """Each default is written once, on its field: the loader adds nothing of its own."""
+    assert Settings() == settings_from({})
+    assert Settings(port=9001).order_url == "http://localhost:9001/orders/{order_id}"
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    from entrypoints.settings import _VARIABLES
+
+    documented = Path(__file__).resolve().parents[2].joinpath(".env.example").read_text()
+    missing = [name for name in _VARIABLES if f"{name}=" not in documented]
+    assert missing == []

@@ -4,6 +4,7 @@ instance's PEM public key (`CLERK_JWT_KEY`) or with keys from its JWKS URL (`CLE
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -12,9 +13,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from application.errors import InvalidToken
-from application.ports.tokens import Identity
+from application.ports.tokens import EMAIL_MAX_LENGTH, TEXT_CLAIM_MAX_LENGTH, USER_ID_MAX_LENGTH, Identity
 
 ALGORITHMS = ["RS256"]  # only what Clerk signs with: no HS*/none confusion with the public key
+_USER_ID = re.compile(f"[\\x21-\\x7e]{{1,{USER_ID_MAX_LENGTH}}}")
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
+_NOT_A_USER_ID = f"session token's 'sub' claim is not a user id (1-{USER_ID_MAX_LENGTH} visible ASCII characters)"
 
 
 class ClerkTokenVerifier:
@@ -50,7 +54,8 @@ class ClerkTokenVerifier:
 
     async def verify(self, token: str) -> Identity:
         claims = _decode(token, await self._key_for(token), self._leeway)
-        if self._authorized_parties and claims.get("azp") not in self._authorized_parties:
+        azp = claims.get("azp")
+        if self._authorized_parties and not (isinstance(azp, str) and azp in self._authorized_parties):
             raise InvalidToken("session token was not issued for an authorized party")
         return _identity(claims)
 
@@ -78,6 +83,8 @@ def _decode(token: str, key: Any, leeway: float) -> dict[str, Any]:
         raise InvalidToken("session token is not valid yet") from None
     except jwt.MissingRequiredClaimError as exc:
         raise InvalidToken(f"session token has no '{exc.claim}' claim") from None
+    except jwt.exceptions.InvalidSubjectError:
+        raise InvalidToken(_NOT_A_USER_ID) from None
     except jwt.InvalidSignatureError:
         raise InvalidToken("session token signature is invalid") from None
     except jwt.InvalidAlgorithmError:
@@ -91,18 +98,31 @@ def _identity(claims: Mapping[str, Any]) -> Identity:
     user_id = claims.get("sub")
     if not isinstance(user_id, str) or not user_id:
         raise InvalidToken("session token has no 'sub' claim")
+    if not _USER_ID.fullmatch(user_id):
+        raise InvalidToken(
+            f"session token's 'sub' claim is not a user id (1-{USER_ID_MAX_LENGTH} visible ASCII characters)"
+        )
     metadata = claims.get("metadata")
-    role = metadata.get("role") if isinstance(metadata, Mapping) else None
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise InvalidToken("session token's 'metadata' claim is not an object")
+    email = _text(claims.get("email"), "email", EMAIL_MAX_LENGTH)
+    if email is not None and "@" not in email:
+        raise InvalidToken("session token's 'email' claim is not an e-mail address")
     return Identity(
         user_id=user_id,
-        email=_text(claims.get("email")),
-        name=_text(claims.get("name")),
-        role=_text(role),
+        email=email,
+        name=_text(claims.get("name"), "name", TEXT_CLAIM_MAX_LENGTH),
+        role=_text((metadata or {}).get("role"), "metadata.role", TEXT_CLAIM_MAX_LENGTH),
     )
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _text(value: object, claim: str, max_length: int) -> str | None:
+    """An optional text claim: absent, null or empty is None; anything but bounded text is refused."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > max_length or _CONTROL.search(value):
+        raise InvalidToken(f"session token's '{claim}' claim is malformed")
+    return value
 
 
 def _load_pem(pem: str) -> RSAPublicKey:

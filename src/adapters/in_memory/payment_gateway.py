@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
+from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -127,7 +127,7 @@ class InMemoryPaymentGateway:
             return None
         first_params, result = found
         if first_params != params:
-            raise PaymentProviderRejected("The payment provider refused the request.")
+            raise Conflict("This idempotency key was already used for a different request; use a new key.")
         return result
 
     def _remember(self, operation: str, key: str, params: Any, result: Any) -> None:

@@ -19,6 +19,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from adapters.prometheus.metrics import PrometheusMetrics
 from adapters.prometheus.multiprocess import multiprocess_dir
 from application.ports.backlog import Backlog
+from application.ports.metrics import MetricsPage
 
 
 class PrometheusExposition:
@@ -30,7 +31,7 @@ class PrometheusExposition:
         self._registry = registry
         self._multiprocess_path = multiprocess_path
 
-    def render(self, backlog: Backlog | None) -> bytes:
+    def render(self, backlog: Backlog | None) -> MetricsPage:
         """Every worker's values summed (multiprocess mode), else this process's: the app's registry
         and the default one (where Litestar's middleware registers, with process and GC figures).
         The backlog gauges are read from the database, the same from any worker, so they are added
@@ -40,9 +41,9 @@ class PrometheusExposition:
             extra.register(_BacklogCollector(backlog))
         if self._multiprocess_path is not None:
             MultiProcessCollector(extra, path=str(self._multiprocess_path))
-            return generate_latest(extra)
+            return MetricsPage(generate_latest(extra), self.content_type)
         own = generate_latest(self._registry) if self._registry is not None else b""
-        return own + generate_latest(REGISTRY) + generate_latest(extra)
+        return MetricsPage(own + generate_latest(REGISTRY) + generate_latest(extra), self.content_type)
 
 
 class _BacklogCollector:

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import stripe
 
-from application.errors import ApplicationError, PaymentProviderRejected, PaymentProviderUnavailable
+from application.errors import ApplicationError, Conflict, PaymentProviderRejected, PaymentProviderUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger("billing.stripe")
@@ -28,6 +28,10 @@ def translate(exc: stripe.StripeError, operation: str) -> ApplicationError:
     )
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500:
         return PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
+    if isinstance(exc, stripe.IdempotencyError):
+        # Stripe's 400 idempotency_error: the key's first request had other parameters. The caller's
+        # mistake (a client reusing its Idempotency-Key for another body), not a provider failure.
+        return Conflict("This idempotency key was already used for a different request; use a new key.")
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return PaymentProviderUnavailable("The payment provider refused our credentials.")
     return PaymentProviderRejected("The payment provider refused the request.")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from application.ports.backlog import Backlog
 
 WebhookOutcome = Literal["processed", "ignored", "duplicate", "failed", "rejected"]
 # `client_error`: Stripe refused the request (4xx: invalid, declined, missing); `rate_limited`: 429;
@@ -39,3 +42,17 @@ class Metrics(Protocol):
     def email_sent(self, kind: str, outcome: EmailOutcome) -> None:
         """One attempt to send an e-mail of this kind (an outbox effect kind)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsPage:
+    body: bytes
+    content_type: str
+
+
+class MetricsExposition(Protocol):
+    """Renders what `Metrics` recorded — every worker's values, summed — with the backlog gauges, in
+    the scraper's text format. `backlog` None (the database did not answer) leaves the gauges out.
+    Pure CPU and local files: never raises for a metric it cannot read."""
+
+    def render(self, backlog: Backlog | None) -> MetricsPage: ...

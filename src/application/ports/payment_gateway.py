@@ -3,7 +3,8 @@
 Every create takes an explicit `idempotency_key`: calling again with the same key and arguments
 returns the first result and changes nothing more (Stripe's idempotency semantics).
 Errors: `PaymentProviderUnavailable` for timeouts, connection failures and 5xx (safe to retry);
-`PaymentProviderRejected` when Stripe refuses the request. Lookups of unknown ids return None.
+`PaymentProviderRejected` when Stripe refuses the request; `Conflict` when an idempotency key is
+reused with other arguments (Stripe's `idempotency_error`). Lookups of unknown ids return None.
 """
 
 from __future__ import annotations

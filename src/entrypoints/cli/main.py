@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.settings import Settings, SettingsError, load_settings, refuse_unsafe_serving
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        refuse_unsafe_serving(settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if settings.sandbox_mode and args.workers > 1:
         # Each worker would hold its own in-memory sandbox (own state, webhook secret and sign-in key)
         print(
@@ -79,6 +84,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if not args.no_migrate:
         _migrate(settings, argparse.Namespace(down=None))
+    from entrypoints.http.bounded_protocol import BoundedHttpToolsProtocol
+
     # Once uvicorn has shut down for a SIGTERM it raises the signal again; the default handler would
     # end the process there, before the cleanup below (the metrics directory would stay behind).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -90,6 +97,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         uvicorn.run(
             "entrypoints.http.asgi:app_from_env",
             factory=True,
+            http=BoundedHttpToolsProtocol,
             host=settings.host,
             port=settings.port,
             workers=args.workers,

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.limits.parse import parse_rate_limit
 from application.outbox import Outbox
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
@@ -24,18 +23,18 @@ from entrypoints.http.catalog import CatalogController
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
+from entrypoints.http.limits import BODY_MAX_BYTES
 from entrypoints.http.me import MeController
+from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.request_id import RequestIdMiddleware
 from entrypoints.http.webhooks import StripeWebhookController
-from entrypoints.observability import start_tracing
+from entrypoints.observability import http_options, start_tracing
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
-
-    from adapters.opentelemetry.tracing import OpenTelemetryTracing
 
 log = logging.getLogger("billing.app")
 
@@ -66,8 +65,12 @@ def create_app(
     container = make_async_container(
         *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
-    options = _observability(settings, tracing)
-    handlers: list[object] = [DishkaRouter("", route_handlers=[*CONTROLLERS, *options.pop("route_handlers")])]
+    observability = http_options(settings, tracing)
+    handlers: list[object] = [
+        DishkaRouter(
+            "", route_handlers=[*CONTROLLERS, *observability.route_handlers], request_max_body_size=BODY_MAX_BYTES
+        )
+    ]
     if sandbox is not None and store is not None:
         handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
 
@@ -93,42 +96,27 @@ def create_app(
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         exception_handlers=exception_handlers(),
+        plugins=[StrictStructSchemaPlugin(), *observability.plugins],
+        middleware=observability.middleware,
+        before_request=observability.before_request,
         before_send=[add_rate_limit_headers],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="Stripe billing service",
             version="0.1.0",
             path="/schema",
+            components=COMPONENTS,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         template_config=store.template_config if store is not None else None,
         debug=False,
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
-        **options,
     )
-    app.state.checkout_rate_limit = parse_rate_limit(settings.rate_limit_checkout)
     app.state.sandbox = sandbox
     setup_dishka(container, app)
     # Around everything, routing included (Litestar's middleware runs for routed requests only).
     app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app
-
-
-def _observability(settings: Settings, tracing: OpenTelemetryTracing | None) -> dict[str, Any]:
-    """Litestar options for metrics (METRICS_ENABLED) and traces (OTEL_EXPORTER_OTLP_ENDPOINT),
-    each imported only when switched on."""
-    options: dict[str, Any] = {"route_handlers": [], "middleware": [], "plugins": []}
-    if settings.metrics_enabled:
-        from entrypoints.http.metrics import MetricsController, http_metrics_middleware
-
-        options["route_handlers"].append(MetricsController)
-        options["middleware"].append(http_metrics_middleware())
-    if tracing is not None:
-        from entrypoints.http.tracing import name_by_route, tracing_plugin
-
-        options["plugins"].append(tracing_plugin(tracing))
-        options["before_request"] = name_by_route
-    return options
 
 
 async def _sweep_effects(container: AsyncContainer) -> None:

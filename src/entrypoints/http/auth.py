@@ -14,8 +14,9 @@ from litestar import Request
 
 from application.customers.register_user import RegisterUser
 from application.errors import Forbidden, InvalidToken, RateLimited, Unauthorized
-from application.ports.rate_limiter import RateLimit, RateLimiter
+from application.ports.rate_limiter import RateLimiter
 from application.ports.tokens import Identity, TokenVerifier
+from entrypoints.settings import Settings
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -68,8 +69,8 @@ async def rate_limited_user(request: AnyRequest) -> Identity:
     identity = await _identity(request)
     key = f"user:{identity.user_id}" if identity else f"ip:{request.client.host if request.client else 'unknown'}"
     limiter = await _container(request).get(RateLimiter)
-    limit: RateLimit = request.app.state.checkout_rate_limit
-    decision = await limiter.hit(f"checkout:{key}", limit)
+    settings = await _container(request).get(Settings)
+    decision = await limiter.hit(f"checkout:{key}", settings.rate_limit_checkout)
     request.state.rate_limit = decision
     if not decision.allowed:
         raise RateLimited(f"Too many requests; retry in {decision.retry_after} s.", decision.retry_after)

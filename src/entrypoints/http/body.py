@@ -8,6 +8,7 @@ import msgspec
 from litestar import Request
 
 from application.errors import ValidationFailed
+from entrypoints.http.limits import clip
 
 T = TypeVar("T")
 
@@ -29,9 +30,12 @@ async def decode_body(request: Request[Any, Any, Any], kind: type[T], *, optiona
         raw = await request.body()
         if not raw.strip() and optional:
             raw = b"{}"
-        return msgspec.json.decode(raw, type=kind)
+        # Lax: JSON's 2.0 is the integer 2 (JSON Schema agrees); types stay checked otherwise.
+        return msgspec.json.decode(raw, type=kind, strict=False)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        # msgspec's message may quote the input (an unknown enum value, a field name): said once, clipped.
         message, _, path = str(exc).partition(" - at `$.")
+        key = path.rstrip("`") or None
         raise ValidationFailed(
-            f"Invalid body: {exc}", [{"message": message, "key": path.rstrip("`") or None}]
+            "The request body is not valid.", [{"message": clip(message), "key": clip(key) if key else None}]
         ) from None

@@ -5,7 +5,7 @@ from typing import Any
 from dishka import FromDishka
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.openapi import ResponseSpec
 from litestar.response import Redirect
 
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -13,13 +13,18 @@ from application.checkout.start_checkout import StartCheckout, StartCheckoutComm
 from application.ports.tokens import Identity
 from entrypoints.http.auth import rate_limited_user, signed_in_user
 from entrypoints.http.body import decode_body, is_form
+from entrypoints.http.openapi import SIGNED_IN, decoded_body, problems
 from entrypoints.http.schemas import (
     CheckoutRequest,
     CheckoutResponse,
     CheckoutStatusOut,
+    IdempotencyKey,
     OrderOut,
+    SessionId,
     SubscriptionOut,
 )
+
+_BODY = decoded_body(CheckoutRequest, form=True)
 
 
 class CheckoutController(Controller):
@@ -28,16 +33,24 @@ class CheckoutController(Controller):
 
     @post(
         "/",
-        dependencies={"user": Provide(rate_limited_user)},
+        dependencies={"user": Provide(rate_limited_user), **_BODY["dependencies"]},
+        operation_class=_BODY["operation_class"],
         summary="Start a Stripe Checkout Session for a price",
-        description="JSON body `{price_id, quantity?}` → 200 JSON; an HTML form post → 303 to the session URL.",
+        description="JSON body `{price_id, quantity?}` → 200 JSON; an HTML form post → 303 to the session URL. "
+        "Rate limited per user (X-RateLimit-* headers; Retry-After on 429).",
         status_code=200,
+        security=SIGNED_IN,
+        responses={
+            303: ResponseSpec(None, description="An HTML form post: on to the Checkout Session's URL"),
+            **problems(400, 401, 404, 409, 413, 429, 502, 503),
+        },
     )
     async def start(
         self,
         request: Request[Any, Any, Any],
         user: NamedDependency[Identity],
         start_checkout: FromDishka[StartCheckout],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[CheckoutResponse] | Redirect:
         body = await decode_body(request, CheckoutRequest)
         started = await start_checkout.execute(
@@ -45,7 +58,7 @@ class CheckoutController(Controller):
                 user_id=user.user_id,
                 price_id=body.price_id,
                 quantity=body.quantity,
-                idempotency_key=request.headers.get("idempotency-key"),
+                idempotency_key=idempotency_key,
             )
         )
         if is_form(request) and started.url:
@@ -56,9 +69,11 @@ class CheckoutController(Controller):
         "/{session_id:str}",
         dependencies={"user": Provide(signed_in_user)},
         summary="A checkout session's outcome",
+        security=SIGNED_IN,
+        responses=problems(400, 401, 404, 502, 503),
     )
     async def status(
-        self, session_id: FromPath[str], user: NamedDependency[Identity], checkout_status: FromDishka[GetCheckoutStatus]
+        self, session_id: SessionId, user: NamedDependency[Identity], checkout_status: FromDishka[GetCheckoutStatus]
     ) -> CheckoutStatusOut:
         found = await checkout_status.execute(user.user_id, session_id)
         return CheckoutStatusOut(

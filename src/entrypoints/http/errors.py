@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application import errors as e
 from domain.errors import DomainError
+from entrypoints.http.limits import clip
 
 log = logging.getLogger("billing.http")
 
@@ -68,13 +69,15 @@ def application_error_handler(request: Request[Any, Any, Any], exc: Exception) -
 
 
 def validation_error_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    # Litestar's messages may quote the input (a header, a query value): each field clipped.
     errors = exc.extra if isinstance(exc.extra, list) else []
-    return problem(400, "The request is not valid.", title="Invalid request", errors=errors)
+    clipped = [{k: clip(v) if isinstance(v, str) else v for k, v in e.items()} for e in errors if isinstance(e, dict)]
+    return problem(400, "The request is not valid.", title="Invalid request", errors=clipped)
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
-    detail = exc.detail if status < 500 else TITLES.get(status, "Error")
+    detail = clip(exc.detail) if status < 500 else TITLES.get(status, "Error")  # may quote a header
     return problem(status, detail, headers=exc.headers)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dishka import FromDishka
 from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 
 from application.health.check_readiness import CheckReadiness
 from entrypoints.http.schemas import HealthOut
@@ -15,7 +16,11 @@ class HealthController(Controller):
     async def live(self) -> HealthOut:
         return HealthOut(status="ok")
 
-    @get("/ready", summary="Readiness: the database (and Redis, when configured) answer")
+    @get(
+        "/ready",
+        summary="Readiness: the database (and Redis, when configured) answer",
+        responses={503: ResponseSpec(HealthOut, description="A dependency does not answer", generate_examples=False)},
+    )
     async def ready(self, readiness: FromDishka[CheckReadiness]) -> Response[HealthOut]:
         checks = await readiness.execute()
         ok = all(checks.values())

@@ -4,18 +4,12 @@ path being the route's template (`/api/orders/{order_id}`), never the raw path."
 
 from __future__ import annotations
 
-import logging
-
 from dishka import FromDishka
 from litestar import Controller, Response, get
 from litestar.middleware.base import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig
 
-from adapters.prometheus.exposition import PrometheusExposition
-from application.errors import StorageUnavailable
-from application.ports.backlog import BacklogCounter
-
-log = logging.getLogger("billing.metrics")
+from application.metrics.report_metrics import ReportMetrics
 
 METRICS_PATH = "/metrics"
 
@@ -31,12 +25,6 @@ class MetricsController(Controller):
     include_in_schema = False
 
     @get("/", summary="Prometheus metrics, summed over every worker")
-    async def metrics(
-        self, exposition: FromDishka[PrometheusExposition], backlog: FromDishka[BacklogCounter]
-    ) -> Response[bytes]:
-        try:
-            counted = await backlog.count()
-        except StorageUnavailable:  # the other families are still worth a scrape
-            log.warning("metrics: the backlog gauges are left out, the database did not answer")
-            counted = None
-        return Response(exposition.render(counted), headers={"Content-Type": exposition.content_type})
+    async def metrics(self, report: FromDishka[ReportMetrics]) -> Response[bytes]:
+        page = await report.execute()
+        return Response(page.body, headers={"Content-Type": page.content_type})

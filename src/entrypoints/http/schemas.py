@@ -4,16 +4,46 @@ commands and back; the domain never sees a request."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import HeaderParameter, PathParameter
 
 from domain.order import Order
 from domain.subscription import Subscription
 
 
+def whole(pattern: str) -> str:
+    r"""A pattern that must match the whole value. msgspec searches with Python's `re`, where `$` also
+    matches before a final newline ("price_1\n" passed); OpenAPI readers use ECMA-262, which has no
+    `\Z`. `$(?!\n)` ends the string in both."""
+    return rf"^(?:{pattern})$(?!\n)"
+
+
+# A client's key for safe retries. Stripe takes keys of up to 255 characters, and the service's own
+# key adds its prefix and the user id (tokens.USER_ID_MAX_LENGTH) to it.
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        pattern=whole("[!-~]+"),
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="Retrying with the same key returns the first result instead of starting another "
+        f"checkout (1-{IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters; a UUID is a good key).",
+    ),
+]
+
+
+# Ids in paths: checked before they reach the database or Stripe (a NUL or 10 KB of them would).
+OrderId = Annotated[str, PathParameter(pattern=whole("ord_[A-Za-z0-9_]+"), max_length=64, description="An order id.")]
+SessionId = Annotated[
+    str, PathParameter(pattern=whole("cs_[A-Za-z0-9_]+"), max_length=255, description="A Checkout Session id.")
+]
+
+
 class CheckoutRequest(msgspec.Struct, forbid_unknown_fields=True):
-    price_id: Annotated[str, msgspec.Meta(pattern=r"^price_[A-Za-z0-9_]+$", max_length=255)]
+    price_id: Annotated[str, msgspec.Meta(pattern=whole("price_[A-Za-z0-9_]+"), max_length=255)]
     quantity: Annotated[int, msgspec.Meta(ge=1, le=99)] = 1
 
 
@@ -135,3 +165,36 @@ class HealthOut(msgspec.Struct, omit_defaults=True):
 
 class WebhookOut(msgspec.Struct):
     received: bool
+
+
+class ProblemErrorOut(msgspec.Struct):
+    message: str
+    key: str | None = None
+    source: str | None = None
+
+
+class ProblemOut(msgspec.Struct):
+    """RFC 9457 problem details (contract §4); `errors` on validation failures."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemErrorOut] | None = None
+
+
+class StripeEventData(msgspec.Struct):
+    object: dict[str, Any]
+    previous_attributes: dict[str, Any] | None = None
+
+
+class StripeEventIn(msgspec.Struct):
+    """Stripe's Event object, as Stripe signs and sends it (verified over the raw body)."""
+
+    id: str
+    object: Literal["event"]
+    type: str
+    created: int
+    data: StripeEventData
+    api_version: str | None = None
+    livemode: bool = False

@@ -1,19 +1,41 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from dishka import FromDishka
 from litestar import Controller, Request, post
+from litestar.params import HeaderParameter
 
 from application.webhooks.process_event import ProcessStripeEvent
-from entrypoints.http.schemas import WebhookOut
+from entrypoints.http.limits import WEBHOOK_BODY_MAX_BYTES
+from entrypoints.http.openapi import decoded_body, problems
+from entrypoints.http.schemas import StripeEventIn, WebhookOut
+
+_BODY = decoded_body(StripeEventIn)
+StripeSignature = Annotated[
+    str, HeaderParameter(name="Stripe-Signature", description="Stripe's signature of the raw body (`t=…,v1=…`).")
+]
 
 
 class StripeWebhookController(Controller):
     path = "/api/webhooks/stripe"
     tags = ["webhooks"]
 
-    @post("/", status_code=200, summary="Stripe's signed events", description="Verified over the raw body.")
-    async def receive(self, request: Request[Any, Any, Any], process: FromDishka[ProcessStripeEvent]) -> WebhookOut:
-        await process.execute(await request.body(), request.headers.get("stripe-signature"))
+    @post(
+        "/",
+        status_code=200,
+        summary="Stripe's signed events",
+        description="Verified over the raw body.",
+        request_max_body_size=WEBHOOK_BODY_MAX_BYTES,
+        dependencies=_BODY["dependencies"],
+        operation_class=_BODY["operation_class"],
+        responses=problems(400, 413, 500, 503),
+    )
+    async def receive(
+        self,
+        request: Request[Any, Any, Any],
+        process: FromDishka[ProcessStripeEvent],
+        signature: StripeSignature,
+    ) -> WebhookOut:
+        await process.execute(await request.body(), signature)
         return WebhookOut(received=True)
