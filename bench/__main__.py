@@ -30,7 +30,6 @@ def _ints(text: str) -> list[int]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog", "djstripe", "metrics"], default="all")
-    p.add_argument("--rounds", type=int, default=2, help="metrics: rounds of on, off (default 2)")
     p.add_argument("--events", type=int, default=1000, help="unique webhook events per run (default 1000; +10%% dups)")
     p.add_argument("--workers", type=_ints, default=[1, 2], help="service workers, comma-separated (default 1,2)")
     p.add_argument("--stall-ms", type=_floats, default=[0, 50], help="Stripe stalls to run, ms (default 0,50)")
@@ -44,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=30, help="time cap per webhook load (default 30)")
     p.add_argument("--connections", type=int, default=32, help="catalog: keep-alive connections (default 32)")
     p.add_argument("--seconds", type=float, default=5, help="catalog: seconds per load run (default 5)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="catalog: rounds alternating the targets; metrics: rounds of on, off (default 3)",
+    )
     p.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -133,7 +138,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
         print("Catalog warm-read benchmark", flush=True)
         out["catalog"] = await catalog.run(
-            admin_pg_url=args.pg_url, redis_url=redis_url, connections=args.connections, seconds=args.seconds
+            admin_pg_url=args.pg_url,
+            redis_url=redis_url,
+            connections=args.connections,
+            seconds=args.seconds,
+            rounds=args.rounds,
         )
     return out
 
@@ -163,6 +172,19 @@ def main() -> int:
         from bench import observability_cost
 
         print(observability_cost.report(result["metrics"]))
+        print()
+    summary: list[str] = []
+    if "webhook" in result:
+        from bench import webhook
+
+        summary += webhook.summary_lines(result["webhook"])
+    if "catalog" in result:
+        from bench import catalog
+
+        summary += catalog.summary_line(result["catalog"])
+    if summary:
+        print("Ratios (measured within this run)")
+        print("\n".join(f"  {line}" for line in summary))
         print()
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     path = common.RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.which}.json"

@@ -1,8 +1,9 @@
 """Benchmark 2 — catalog warm read.
 
 Throughput of `GET /api/stripe/products` on a warm cache — the service (one uvicorn worker) with
-its in-process cache, then with Redis — against a bare Litestar route returning the same bytes,
-served the same way. Same client for all three (httpx, and wrk when installed).
+its in-process cache, and with Redis — against a bare Litestar route returning the same bytes,
+served the same way. Same client for all three (the asyncio client, and wrk when installed), the
+runs alternating target by target for several rounds; ratios are taken within each round.
 
 And the cost of a warm read, counted two ways:
   * in-process: the real app (`create_app`) under Litestar's test client, with a SQLAlchemy
@@ -15,7 +16,10 @@ And the cost of a warm read, counted two ways:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import statistics
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -110,12 +114,18 @@ async def _load(url: str, connections: int, seconds: float, pid: int) -> list[di
     tools = ["asyncio"] + (["wrk"] if common.wrk_available() else [])
     for tool in tools:
         load_before = common.load_average()
-        cpu_before = common.process_tree_cpu(pid)
+        base, path = url.split("/api/", 1)
+        # The warm-up runs before the CPU window opens: its requests are not counted, so neither is its CPU.
         if tool == "asyncio":
-            base, path = url.split("/api/", 1)
-            stats = await common.raw_get_load(base, "/api/" + path, connections=connections, seconds=seconds)
+            await common.raw_get_load(base, "/api/" + path, connections=connections, seconds=1, warmup=0)
+            cpu_before = common.process_tree_cpu(pid)
+            stats = await common.raw_get_load(base, "/api/" + path, connections=connections, seconds=seconds, warmup=0)
         else:
-            stats = await asyncio.to_thread(common.wrk_load, url, connections=connections, seconds=seconds)
+            await asyncio.to_thread(common.wrk_load, url, connections=connections, seconds=1)
+            cpu_before = common.process_tree_cpu(pid)
+            stats = await asyncio.to_thread(
+                common.wrk_load, url, connections=connections, seconds=seconds, warmup=False
+            )
         cpu = common.process_tree_cpu(pid) - cpu_before
         summary = stats.summary()
         summary["server_cpu_us_per_request"] = round(1e6 * cpu / max(1, stats.requests), 1)
@@ -124,89 +134,146 @@ async def _load(url: str, connections: int, seconds: float, pid: int) -> list[di
     return results
 
 
-async def run(*, admin_pg_url: str, redis_url: str | None, connections: int, seconds: float) -> dict[str, Any]:
-    targets: list[dict[str, Any]] = []
+@dataclass
+class _Target:
+    name: str
+    url: str
+    pid: int
+    loads: list[list[dict[str, Any]]] = field(default_factory=list)  # per round, per tool
+    stripe_calls: int = 0
+    db_active: int = 0
+
+
+async def run(
+    *, admin_pg_url: str, redis_url: str | None, connections: int, seconds: float, rounds: int = 3
+) -> dict[str, Any]:
+    """Every target runs at once, idle but for its own turn; the loads alternate (A B C, A B C, …) so
+    a neighbour's burst on a shared machine falls on every target alike, and each round gives a
+    ratio to the bare route measured minutes, not seconds, apart."""
     costs: dict[str, Any] = {}
-    body = b""
     async with common.postgres_database(admin_pg_url) as database_url:
-        with common.stripe_server() as stripe:
+        with common.stripe_server() as stripe, contextlib.ExitStack() as running:
             stripe_base = stripe.base
             common.migrate(common.service_env(database_url, stripe_base, redis_url=None))
             caches = [("in-process cache", None)] + ([("Redis cache", redis_url)] if redis_url else [])
+            targets: list[_Target] = []
+            body = b""
             async with httpx.AsyncClient(timeout=10) as control:
                 for name, cache_url in caches:
-                    print(f"  catalog: service, {name} …", flush=True)
+                    print(f"  catalog: service, {name}: cost per phase …", flush=True)
                     costs[name] = await in_process_cost(database_url, stripe_base, cache_url)
                     env = common.service_env(database_url, stripe_base, redis_url=cache_url)
-                    with common.service(env, workers=1) as running:
-                        base = running.base
-                        await _invalidate(control, base)
-                        url = f"{base}/api/stripe/products"
-                        first = await control.get(url)
-                        first.raise_for_status()
-                        body = first.content
+                    service = running.enter_context(common.service(env, workers=1))
+                    await _invalidate(control, service.base)
+                    first = await control.get(f"{service.base}/api/stripe/products")
+                    first.raise_for_status()
+                    body = first.content
+                    targets.append(_Target(f"service, {name}", f"{service.base}/api/stripe/products", service.pid))
+                bare = running.enter_context(common.bare_app(body))
+                targets.append(_Target("bare Litestar route", f"{bare.base}/api/stripe/products", bare.pid))
+                for n in range(rounds):
+                    print(f"  catalog: round {n + 1}/{rounds} (load average {common.load_average()}) …", flush=True)
+                    for target in targets:
                         mark = await _stripe_mark(control, stripe_base)
                         since = await _pg_clock(admin_pg_url)
-                        loads = await _load(url, connections, seconds, running.pid)
-                        calls = await _stripe_since(control, stripe_base, mark)
-                        active = await _pg_active_since(admin_pg_url, database_url, since)
-                    targets.append(
-                        {
-                            "target": f"service, {name}",
-                            "loads": loads,
-                            "stripe_calls_during_load": len(calls),
-                            "db_connections_active_during_load": active,
-                        }
-                    )
-                print("  catalog: bare Litestar route …", flush=True)
-                with common.bare_app(body) as bare:
-                    loads = await _load(f"{bare.base}/api/stripe/products", connections, seconds, bare.pid)
-            targets.append({"target": "bare Litestar route", "loads": loads})
+                        target.loads.append(await _load(target.url, connections, seconds, target.pid))
+                        if target.name.startswith("service"):
+                            target.stripe_calls += len(await _stripe_since(control, stripe_base, mark))
+                            target.db_active += await _pg_active_since(admin_pg_url, database_url, since)
+                rss = {t.name: common.process_tree_rss_mb(t.pid) for t in targets}
     return {
         "connections": connections,
         "seconds": seconds,
+        "rounds": rounds,
         "body_bytes": len(body),
-        "targets": targets,
+        "targets": [
+            {
+                "target": t.name,
+                "rounds": t.loads,
+                "stripe_calls_during_load": t.stripe_calls if t.name.startswith("service") else None,
+                "db_connections_active_during_load": t.db_active if t.name.startswith("service") else None,
+                "rss_mb_after": rss[t.name],
+            }
+            for t in targets
+        ],
+        "ratios": ratios(targets),
         "warm_read_cost": costs,
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
 
+def ratios(targets: list[_Target]) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Per service target and client: its rate / the bare route's rate, and the bare route's server
+    CPU per request / its own, one value per round (each pair measured back to back)."""
+    bare = targets[-1]
+    out: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for t in targets[:-1]:
+        for mine, floor in zip(t.loads, bare.loads, strict=True):
+            for load, base in zip(mine, floor, strict=True):
+                per_tool = out.setdefault(t.name, {}).setdefault(load["tool"], {"rate": [], "cpu": []})
+                per_tool["rate"].append(round(load["rate_per_s"] / base["rate_per_s"], 3))
+                per_tool["cpu"].append(
+                    round(base["server_cpu_us_per_request"] / max(0.1, load["server_cpu_us_per_request"]), 3)
+                )
+    return out
+
+
+def summary_line(result: dict[str, Any]) -> list[str]:
+    """The ratio lines `make bench` ends with: each cache against the bare route (median of rounds)."""
+    lines = []
+    for name, tools in result["ratios"].items():
+        for tool, r in tools.items():
+            lines.append(
+                f"catalog warm read, {name.removeprefix('service, ')} ({tool}): {statistics.median(r['rate']):.2f}x "
+                f"the bare route's rate (rounds {min(r['rate']):.2f}-{max(r['rate']):.2f}), "
+                f"{statistics.median(r['cpu']):.2f}x its CPU efficiency (target >= 0.9)"
+            )
+    return lines
+
+
 def report(result: dict[str, Any]) -> str:
     rows = []
-    bare = {load["tool"]: load["rate_per_s"] for load in result["targets"][-1]["loads"]}
     for t in result["targets"]:
-        for load in t["loads"]:
-            floor = bare.get(load["tool"])
+        tools = [load["tool"] for load in t["rounds"][0]]
+        for i, tool in enumerate(tools):
+            loads = [r[i] for r in t["rounds"]]
+            rates = [load["rate_per_s"] for load in loads]
+            middle = sorted(loads, key=lambda load: load["rate_per_s"])[len(loads) // 2]
+            ratio = result["ratios"].get(t["target"], {}).get(tool)
             rows.append(
                 [
                     t["target"],
-                    load["tool"],
-                    f"{load['rate_per_s']:.0f}",
-                    f"{load['p50_ms']:.2f}",
-                    f"{load['p99_ms']:.2f}",
-                    f"{100 * load['rate_per_s'] / floor:.0f}%" if floor else "",
-                    f"{load['server_cpu_us_per_request']:.0f}",
-                    load["errors"],
+                    tool,
+                    " / ".join(f"{r:.0f}" for r in rates),
+                    f"{middle['p50_ms']:.2f}",
+                    f"{middle['p99_ms']:.2f}",
+                    f"{statistics.median(ratio['rate']):.2f}" if ratio else "1",
+                    f"{statistics.median(load['server_cpu_us_per_request'] for load in loads):.0f}",
+                    f"{statistics.median(ratio['cpu']):.2f}" if ratio else "1",
+                    sum(load["errors"] for load in loads),
                     t.get("stripe_calls_during_load", ""),
                     t.get("db_connections_active_during_load", ""),
+                    f"{sum(t['rss_mb_after'].values()):.0f}",
                 ]
             )
     out = [
-        f"Catalog warm read — GET /api/stripe/products ({result['body_bytes']} bytes), one uvicorn worker, "
-        f"{result['connections']} connections, {result['seconds']:g} s per run",
+        f"Catalog warm read — GET /api/stripe/products ({result['body_bytes']} bytes), one uvicorn worker each, "
+        f"{result['connections']} connections, {result['seconds']:g} s per run, {result['rounds']} rounds alternating "
+        "the targets",
         common.table(
             [
                 "target",
                 "client",
-                "req/s",
+                "req/s per round",
                 "p50 ms",
                 "p99 ms",
-                "of bare",
+                "x bare (median)",
                 "server CPU us/req",
+                "x bare CPU",
                 "errors",
                 "Stripe calls",
                 "DB conns active",
+                "RSS MB",
             ],
             rows,
         ),

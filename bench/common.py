@@ -202,6 +202,27 @@ def service(env: Mapping[str, str], workers: int = 1) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
+def floor_app(database_url: str, workers: int) -> Iterator[Running]:
+    """The store-first floor (`bench.floor_app`) on the bench's database, uvicorn with `workers`."""
+    port = free_port()
+    pg_url = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    env = clean_env({"BENCH_FLOOR_PG": pg_url, "BENCH_FLOOR_SECRET": WEBHOOK_SECRET})
+    child = Child(
+        f"floor-{workers}w",
+        [sys.executable, "-m", "bench.floor_app", "--port", str(port), "--workers", str(workers)],
+        env,
+    )
+    base = f"http://{HOST}:{port}"
+    try:
+        child.wait_http(f"{base}/health")
+        if workers > 1:  # as for the service: every worker started before the load
+            time.sleep(1.5)
+        yield Running(base, child.proc.pid)
+    finally:
+        child.stop()
+
+
+@contextlib.contextmanager
 def bare_app(body: bytes) -> Iterator[Running]:
     port = free_port()
     with tempfile.NamedTemporaryFile(prefix="bench-body-", suffix=".json", delete=False) as f:
@@ -245,6 +266,34 @@ def process_tree_cpu(root: int) -> float:
         tree.update(children)
         frontier.extend(children)
     return sum(parents[pid][1] for pid in tree if pid in parents)
+
+
+def process_tree_rss_mb(root: int) -> dict[int, float]:
+    """Resident memory (MB) of `root` and each live descendant, by pid (VmRSS from /proc)."""
+    pids = [root] + [
+        int(e.name)
+        for e in (Path("/proc").iterdir() if Path("/proc").is_dir() else ())
+        if e.name.isdigit() and _descends(int(e.name), root)
+    ]
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+            out[pid] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def _descends(pid: int, root: int) -> bool:
+    seen = set()
+    while pid not in (0, 1) and pid not in seen:
+        seen.add(pid)
+        stat = _proc_stat(pid)
+        if stat is None:
+            return False
+        pid = stat[0]
+        if pid == root:
+            return True
+    return False
 
 
 def pids_cpu(pids: Sequence[int]) -> dict[int, float]:
@@ -478,8 +527,9 @@ def _ms(text: str) -> float:
     return float(found.group(1)) * _UNITS[found.group(2)]
 
 
-def wrk_load(url: str, *, connections: int, seconds: float, threads: int = 1) -> Stats:
-    subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True, timeout=30, check=False)  # warm-up
+def wrk_load(url: str, *, connections: int, seconds: float, threads: int = 1, warmup: bool = True) -> Stats:
+    if warmup:
+        subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True, timeout=30, check=False)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
         capture_output=True,

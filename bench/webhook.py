@@ -390,14 +390,21 @@ async def run_once(
     concurrency: int,
     max_seconds: float,
     tag: str,
+    floor: bool = False,
+    count_checkout_calls: bool = False,
 ) -> dict[str, Any]:
+    """One service run; with `floor`, the store-first floor then takes the same deliveries, with the
+    same worker count, right after (so the pair is measured minutes, not runs, apart)."""
     env = common.service_env(database_url, stripe_base, redis_url=redis_url, jwt_key=users.public_pem)
     limits = httpx.Limits(max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4)
+    checkout_calls: dict[str, list[str]] | None = None
     with common.service(env, workers=workers) as running:
         base = running.base
         meter = common.CpuMeter(running.pid, admin_pg_url, database_url.rsplit("/", 1)[1], stripe_pid)
         async with httpx.AsyncClient(limits=limits, timeout=60) as client:
             log = StripeLog(client, stripe_base)
+            if count_checkout_calls:
+                checkout_calls = await stripe_calls_per_checkout(client, base, stripe_base, users, tag)
             t0 = time.perf_counter()
             work = await build_workload(client, base, stripe_base, users, events, tag)
             setup_seconds = time.perf_counter() - t0
@@ -411,12 +418,13 @@ async def run_once(
                 cpu = await meter.stop()
                 load_after = common.load_average()
                 calls = await log.since(mark)
+                rss = common.process_tree_rss_mb(running.pid)
             finally:
                 await client.post(f"{stripe_base}/bench/stall", params={"ms": 0})
             sent = {d.event_id for d in work.load} | {d.event_id for ds in work.calibration.values() for d in ds}
             unique = len({d.event_id for d in work.load})
             state = await verify(database_url, work, sent)
-    return {
+    result = {
         "workers": workers,
         "stall_ms": stall_ms,
         "setup_seconds": round(setup_seconds, 1),
@@ -424,10 +432,61 @@ async def run_once(
         "unique_events": unique,
         "duplicates": len(work.load) - unique,
         **load_figures(stats, by_label, cpu, calls),
+        "rss_mb_after": rss,
         "load_average_before_after": [load_before, load_after],
         "calibration": calibration,
         "state_after": state,
     }
+    if checkout_calls is not None:
+        result["stripe_calls_per_checkout"] = checkout_calls
+    if floor:
+        result["floor"] = await run_floor(admin_pg_url, database_url, workers, work.load, concurrency, max_seconds)
+    return result
+
+
+async def run_floor(
+    admin_pg_url: str, database_url: str, workers: int, load: list[Delivery], concurrency: int, max_seconds: float
+) -> dict[str, Any]:
+    """The store-first floor (`bench.floor_app`: verify + INSERT + COMMIT) taking the same deliveries."""
+    from bench import floor_app
+
+    await floor_app.prepare(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    with common.floor_app(database_url, workers) as running:
+        meter = common.CpuMeter(running.pid, admin_pg_url, database_url.rsplit("/", 1)[1])
+        load_before = common.load_average()
+        await meter.start()
+        stats, by_label = await drive(running.base, load, concurrency, max_seconds)
+        cpu = await meter.stop()
+        rss = common.process_tree_rss_mb(running.pid)
+    stored = await common.pg_fetch_args(database_url, f"SELECT count(*) FROM {floor_app.TABLE}")
+    return {
+        "workers": workers,
+        "deliveries": stats.requests,
+        **load_figures(stats, by_label, cpu, {}),
+        "rss_mb_after": rss,
+        "load_average_before": load_before,
+        "stored": stored[0][0],
+    }
+
+
+async def stripe_calls_per_checkout(
+    client: httpx.AsyncClient, base: str, stripe_base: str, users: Users, tag: str
+) -> dict[str, list[str]]:
+    """Stripe requests of one checkout by a new customer, then one by the same customer, with the
+    catalog warm (as a pricing page leaves it): the sandbox's request log around each."""
+    log = StripeLog(client, stripe_base)
+    (await client.get(f"{base}/api/stripe/products")).raise_for_status()
+    price = next(p for p in (await client.get(f"{stripe_base}/bench/prices")).json() if p["type"] == "one_time")
+    calls: dict[str, list[str]] = {}
+    for label in ("new customer", "returning customer"):
+        mark = await log.mark()
+        response = await client.post(
+            f"{base}/api/stripe/checkout", json={"price_id": price["id"]}, headers=users.headers(f"u_{tag}_counted")
+        )
+        response.raise_for_status()
+        entries = (await client.get(f"{stripe_base}/bench/requests", params={"since": mark})).json()["entries"]
+        calls[label] = [endpoint(method, path) for method, path, _ in entries]
+    return calls
 
 
 def load_figures(
@@ -487,6 +546,8 @@ async def run(
                     concurrency=concurrency,
                     max_seconds=max_seconds,
                     tag=f"r{n}",
+                    floor=stall == stalls[0],
+                    count_checkout_calls=n == 0,
                 )
                 load = result["load"]
                 print(
@@ -494,6 +555,12 @@ async def run(
                     f"p50 {load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, non-200: {load['errors']}",
                     flush=True,
                 )
+                if "floor" in result:
+                    floor = result["floor"]["load"]
+                    print(
+                        f"    store-first floor: {floor['rate_per_s']:.0f} events/s, non-200: {floor['errors']}",
+                        flush=True,
+                    )
                 runs.append(result)
     return {"concurrency": concurrency, "events": events, "redis": bool(redis_url), "runs": runs}
 
@@ -528,10 +595,29 @@ def latency_table(runs: list[dict[str, Any]]) -> str:
     return common.table(["event"] + [f"{r['workers']}w stall {r['stall_ms']:g}" for r in runs], rows)
 
 
+def floor_ratios(run: dict[str, Any]) -> tuple[float, float] | None:
+    """(service events/s ÷ floor events/s, floor CPU ÷ service CPU per event, service + PostgreSQL)
+    for a run measured beside its floor; None without one."""
+    floor = run.get("floor")
+    if not floor:
+        return None
+    rate = run["load"]["rate_per_s"] / max(0.1, floor["load"]["rate_per_s"])
+    mine, theirs = run["cpu_ms_per_delivery"], floor["cpu_ms_per_delivery"]
+    cpu = (theirs["service"] + theirs["postgres"]) / max(0.001, mine["service"] + mine["postgres"])
+    return rate, cpu
+
+
+def _rss(r: dict[str, Any]) -> str:
+    """RSS of the biggest process (a worker; uvicorn's supervisor is smaller) and of all together."""
+    values = list(r.get("rss_mb_after", {}).values())
+    return f"{max(values):.0f} / {sum(values):.0f}" if values else ""
+
+
 def report(result: dict[str, Any]) -> str:
     rows = []
     for r in result["runs"]:
         cpu = r["cpu_ms_per_delivery"]
+        ratios = floor_ratios(r)
         rows.append(
             [
                 *figure_cells(r),
@@ -539,13 +625,38 @@ def report(result: dict[str, Any]) -> str:
                 f"{cpu['postgres']:.2f}",
                 f"{cpu.get('stripe', 0.0):.2f} / {cpu['client']:.2f}",
                 f"{capacity(cpu, r['workers']):.0f}",
+                f"{ratios[0]:.2f} / {ratios[1]:.2f}" if ratios else "",
+                _rss(r),
                 f"{r['load_average_before_after'][0][0]:.1f}" if r["load_average_before_after"][0] else "",
                 _state_line(r["state_after"]),
             ]
         )
+        if floor := r.get("floor"):
+            fcpu, fload = floor["cpu_ms_per_delivery"], floor["load"]
+            rows.append(
+                [
+                    floor["workers"],
+                    "floor",
+                    floor["deliveries"],
+                    f"{fload['rate_per_s']:.0f}",
+                    f"{fload['p50_ms']:.1f}",
+                    f"{fload['p99_ms']:.1f}",
+                    fload["errors"],
+                    "0.00",
+                    f"{fcpu['service']:.2f}",
+                    f"{fcpu['postgres']:.2f}",
+                    f"- / {fcpu['client']:.2f}",
+                    f"{capacity(fcpu, floor['workers']):.0f}",
+                    "1 / 1",
+                    _rss(floor),
+                    f"{floor['load_average_before'][0]:.1f}" if floor["load_average_before"] else "",
+                    f"{floor['stored']} events stored",
+                ]
+            )
     out = [
         f"Webhook ingest — {result['events']} events + ~10% duplicates per run, {result['concurrency']} concurrent "
-        f"posts, PostgreSQL{' + Redis' if result['redis'] else ''}",
+        f"posts, PostgreSQL{' + Redis' if result['redis'] else ''}; 'floor' rows: the store-first floor "
+        "(verify + INSERT + COMMIT, bench/floor_app.py) taking the same deliveries right after",
         common.table(
             [
                 *FIGURE_HEADS,
@@ -553,6 +664,8 @@ def report(result: dict[str, Any]) -> str:
                 "PG CPU ms/evt",
                 "Stripe / bench CPU ms/evt",
                 "capacity evt/s",
+                "x floor evt/s / CPU",
+                "RSS MB worker / all",
                 "loadavg",
                 "state after",
             ],
@@ -574,6 +687,25 @@ def report(result: dict[str, Any]) -> str:
         out += ["", f"Stripe calls per event (sequential, {CALIBRATION_EVENTS} events per type, sandbox request log)"]
         out.append(common.table(["event", "calls/event", "endpoints (total)", "dup calls/event"], rows))
     return "\n".join(out)
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The lines `make bench` ends with: each run against its floor, and Stripe calls per checkout."""
+    lines = []
+    for r in result["runs"]:
+        if ratios := floor_ratios(r):
+            lines.append(
+                f"webhook, {r['workers']} worker(s): {ratios[0]:.2f}x the store-first floor's events/s "
+                f"({r['load']['rate_per_s']:.0f} vs {r['floor']['load']['rate_per_s']:.0f}), {ratios[1]:.2f}x its "
+                "CPU efficiency (service + PostgreSQL CPU per event; target >= 0.5 with 2 workers)"
+            )
+        if calls := r.get("stripe_calls_per_checkout"):
+            lines.append(
+                "Stripe calls per checkout (warm catalog): "
+                + "; ".join(f"{who} {len(c)} ({', '.join(c)})" for who, c in calls.items())
+                + " (target 2 and 1)"
+            )
+    return lines
 
 
 def capacity(cpu_ms_per_event: dict[str, float], workers: int | None = None) -> float:

@@ -18,6 +18,13 @@ class NotFound(ApplicationError):
     title = "Not found"
 
 
+class PriceNotAvailable(NotFound):
+    """Nothing to sell: the price is unknown, inactive, or its product is archived."""
+
+    def __init__(self, detail: str = "Unknown or inactive price.") -> None:
+        super().__init__(detail)
+
+
 class Conflict(ApplicationError):
     title = "Conflict"
 
@@ -67,7 +74,16 @@ class ServiceNotConfigured(ApplicationError):
 
 
 class StorageUnavailable(ApplicationError):
+    """The database (or cache) cannot be reached or cannot serve now. Safe to retry."""
+
     title = "Storage unavailable"
+
+
+class StorageRejected(ApplicationError):
+    """The database refused a value of the change (too long, a NUL in a string, …). Retrying the
+    same change cannot help; inputs are meant to be validated before they get this far."""
+
+    title = "Invalid request"
 
 
 class InvalidToken(Unauthorized):

@@ -5,26 +5,26 @@ Why an outbox: a capture can be reported by the admin route, by `payment_intent.
 The change and its effects are recorded in the SAME transaction under a unique effect key
 (`order-confirmation:<order id>`), so however many reports commit, one effect row exists.
 
-The transaction that inserts the row also leases it to its own worker (`Outbox.record` returns a
-`Recorded` only then), so after commit that worker performs it straight away (`Outbox.perform`)
-without a claim transaction; every other report finds the row already there and performs nothing.
-Rows recorded elsewhere, and failed effects, are claimed (one conditional UPDATE, see
-`EffectRepository.claim`) by `Outbox.run` — the background sweeper (`run_pending`) or
-`billing effects run`. A worker that dies after commit leaves its rows leased: the sweeper takes
-them once the lease expires. Delivery is at least once only when a worker dies between sending and
-marking done.
+The transaction that inserts the row also leases it to its own worker and registers it with its
+unit of work (`Outbox.record`); once that transaction committed, the caller that owns it performs
+what it recorded (`Outbox.perform(uow)`) without a claim transaction; every other report finds the
+row already there and performs nothing. Whoever records an effect (a webhook handler, a use case)
+never passes it on by hand: the unit of work collects it. Rows recorded elsewhere, and failed
+effects, are claimed (one conditional UPDATE, see `EffectRepository.claim`) by `Outbox.run` — the
+background sweeper (`run_pending`) or `billing effects run`. A worker that dies after commit (or a
+caller that never performs) leaves its rows leased: the sweeper takes them once the lease expires.
+Delivery is at least once only when a worker dies between sending and marking done.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from application.errors import ApplicationError
 from application.ports.clock import Clock
-from application.ports.repositories import Effect, UnitOfWork
+from application.ports.repositories import Effect, Recorded, UnitOfWork
 
 log = logging.getLogger("billing.outbox")
 
@@ -40,18 +40,6 @@ Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
 LEASE_SECONDS = 180
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """An effect the caller's transaction inserted, leased to this worker: perform it after commit."""
-
-    effect: Effect
-    known: object = None
-
-    @property
-    def key(self) -> str:
-        return self.effect.key
-
-
 class Outbox:
     def __init__(self, uow: UnitOfWork, clock: Clock, performers: Mapping[str, Performer]) -> None:
         self._uow = uow
@@ -60,22 +48,23 @@ class Outbox:
 
     async def record(
         self, uow: UnitOfWork, subject: str, effects: Mapping[str, Mapping[str, str]], *, known: object = None
-    ) -> list[Recorded]:
+    ) -> None:
         """Record the subject's effects (kind → payload) in the caller's open transaction, leased to
         this worker, under the keys `<kind>:<subject>`. Idempotent.
 
-        Returns what to `perform` after commit: the effects this transaction inserted, not those
-        that existed already (another report recorded them, and performs them or has done so).
+        The effects this transaction inserted (not those that existed already: another report
+        recorded them, and performs them or has done so) are registered with `uow`, for
+        `perform(uow)` after commit. `known` is handed to their performers then.
         """
         now = self._clock.now()
         rows = [Effect(f"{kind}:{subject}", kind, dict(payload), now, attempts=1) for kind, payload in effects.items()]
         inserted = await uow.effects.add_all_if_absent(rows, leased_until=now + timedelta(seconds=LEASE_SECONDS))
-        return [Recorded(effect, known) for effect in rows if effect.key in inserted]
+        uow.register_effects(Recorded(effect, known) for effect in rows if effect.key in inserted)
 
-    async def perform(self, recorded: Iterable[Recorded]) -> int:
-        """Perform effects that `record` leased to us, once their transaction committed. Returns how
-        many succeeded. Must not be called when that transaction did not commit."""
-        return await self._perform_all([(r.effect, r.known) for r in recorded])
+    async def perform(self, uow: UnitOfWork) -> int:
+        """Perform the effects `uow`'s committed transactions recorded (call it after the `async
+        with` block). Returns how many succeeded."""
+        return await self._perform_all([(r.effect, r.known) for r in uow.collect_effects()])
 
     async def run(self, keys: Iterable[str]) -> int:
         """Claim and perform effects recorded by anyone (the sweeper's path). Returns how many ran.

@@ -15,3 +15,9 @@ class InvalidOrderTransition(DomainError):
 
 class InvalidMoney(DomainError):
     pass
+
+
+class UnknownCancellationReason(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"unknown cancellation reason {reason!r}")
+        self.reason = reason

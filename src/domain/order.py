@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidOrderTransition
+from domain.errors import InvalidOrderTransition, UnknownCancellationReason
 from domain.money import Money
 
 
@@ -34,18 +34,35 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.EXPIRED: frozenset(),
 }
 
-CANCELLATION_REASONS = frozenset(
-    {
-        "duplicate",
-        "fraudulent",
-        "requested_by_customer",
-        "abandoned",
-        "automatic",
-        "expired",
-        "failed_invoice",
-        "void_invoice",
-    }
-)
+
+class ReviewReason(StrEnum):
+    """Why a reviewer cancels an order: the reasons Stripe accepts when asked to cancel a payment."""
+
+    DUPLICATE = "duplicate"
+    FRAUDULENT = "fraudulent"
+    REQUESTED_BY_CUSTOMER = "requested_by_customer"
+    ABANDONED = "abandoned"
+
+
+class StripeCancellationReason(StrEnum):
+    """Why Stripe canceled a payment by itself."""
+
+    AUTOMATIC = "automatic"  # the authorization lapsed (seven days)
+    EXPIRED = "expired"
+    FAILED_INVOICE = "failed_invoice"
+    VOID_INVOICE = "void_invoice"
+
+
+# Every reason an order is canceled with: each value written once, in one of the two enums above.
+CancellationReason = ReviewReason | StripeCancellationReason
+
+
+def cancellation_reason(value: str) -> CancellationReason:
+    """The reason named `value`; raises `UnknownCancellationReason` for any other string."""
+    for kind in (ReviewReason, StripeCancellationReason):
+        if value in kind._value2member_map_:
+            return kind(value)
+    raise UnknownCancellationReason(value)
 
 
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
@@ -97,7 +114,7 @@ class Order:
     captured_at: datetime | None = None
     canceled_at: datetime | None = None
     expired_at: datetime | None = None
-    cancellation_reason: str | None = None
+    cancellation_reason: CancellationReason | None = None
     customer_email: str | None = None
 
     def _to(self, target: OrderStatus) -> None:
@@ -118,10 +135,10 @@ class Order:
         return replace(self, status=OrderStatus.CAPTURED, captured_at=at)
 
     def cancel(self, at: datetime, reason: str | None = None) -> Order:
+        """Raises `UnknownCancellationReason` for a reason neither a reviewer nor Stripe gives."""
         self._to(OrderStatus.CANCELED)
-        if reason is not None and reason not in CANCELLATION_REASONS:
-            raise ValueError(f"unknown cancellation reason {reason!r}")
-        return replace(self, status=OrderStatus.CANCELED, canceled_at=at, cancellation_reason=reason)
+        known = cancellation_reason(reason) if reason is not None else None
+        return replace(self, status=OrderStatus.CANCELED, canceled_at=at, cancellation_reason=known)
 
     def expire(self, at: datetime) -> Order:
         self._to(OrderStatus.EXPIRED)

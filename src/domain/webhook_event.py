@@ -16,6 +16,11 @@ class EventStatus(StrEnum):
 
 DONE = frozenset({EventStatus.PROCESSED, EventStatus.IGNORED})
 
+# What the service stores of an event's id and type (Stripe's are far shorter); a longer one is
+# not a Stripe event.
+EVENT_ID_MAX_LENGTH = 255
+EVENT_TYPE_MAX_LENGTH = 255
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookEvent:

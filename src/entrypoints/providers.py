@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from dishka import Provider, Scope, from_context, provide
+from dishka import AsyncContainer, Provider, Scope, from_context, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
@@ -18,12 +18,15 @@ from adapters.in_process.log_email import LogEmailSender
 from adapters.in_process.rate_limiter import InMemoryRateLimiter
 from adapters.persistence.database import create_engine
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.redis.cache import RedisCache
+from adapters.redis.cache import RedisCache, client_for
+from adapters.redis.near_cache import RedisNearCache
 from adapters.redis.rate_limiter import RedisRateLimiter
 from adapters.smtp.email_sender import SmtpEmailSender
+from adapters.stripe.account import account_namespace
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
 from application.billing.get_billing_status import GetBillingStatus
+from application.catalog.cache_keys import CATALOG_TAGS
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.checkout.get_checkout_status import GetCheckoutStatus
@@ -34,7 +37,7 @@ from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
-from application.orders.capture_order import CaptureOrder
+from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.orders.confirmation import ConfirmationSettings, OrderEffects
 from application.orders.queries import ListOrders
 from application.outbox import Outbox
@@ -51,8 +54,17 @@ from application.ports.repositories import UnitOfWork
 from application.ports.tokens import TokenVerifier, UserDirectory
 from application.ports.tracing import Tracer
 from application.subscriptions.sync_subscription import SyncSubscription
-from application.webhooks.context import WebhookContext
+from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
+from application.webhooks.handler import Handlers
+from application.webhooks.order_handlers import (
+    CheckoutCompleted,
+    CheckoutExpired,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+)
 from application.webhooks.process_event import ProcessStripeEvent
+from application.webhooks.subscription_handlers import SubscriptionChanged
 from entrypoints.settings import Settings
 
 
@@ -72,8 +84,8 @@ class CoreProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, engine: AsyncEngine, clock: Clock) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, clock)
+    def unit_of_work(self, engine: AsyncEngine, clock: Clock, settings: Settings) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, clock, fast_path=settings.database_fast_path)
 
     @provide(scope=Scope.APP)
     def money(self, settings: Settings) -> MoneyFormatter:
@@ -115,6 +127,10 @@ class CoreProvider(Provider):
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.order_url)
 
+    @provide(scope=Scope.APP)
+    def capture_settings(self, settings: Settings) -> CaptureSettings:
+        return CaptureSettings(automatic=settings.order_capture == "auto")
+
 
 class StripeProvider(Provider):
     @provide(scope=Scope.APP)
@@ -143,11 +159,14 @@ class InProcessProvider(Provider):
 
 
 class RedisProvider(Provider):
-    """REDIS_URL set: cache and rate limiter are shared by every worker."""
+    """REDIS_URL set: cache and rate limiter are shared by every worker (and degrade to this process
+    while Redis is unreachable)."""
 
     @provide(scope=Scope.APP)
     async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
-        cache = RedisCache.from_url(str(settings.redis_url))
+        shared = RedisCache(client_for(str(settings.redis_url)), prefix=cache_prefix(settings), owns_client=True)
+        cache = RedisNearCache(shared, tags=CATALOG_TAGS)
+        await cache.start(wait=REDIS_START_SECONDS)
         yield cache
         await cache.aclose()
 
@@ -156,6 +175,17 @@ class RedisProvider(Provider):
         limiter = RedisRateLimiter(str(settings.redis_url))
         yield limiter
         await limiter.aclose()
+
+
+# How long start-up waits for Redis before serving degraded (from this process) instead.
+REDIS_START_SECONDS = 1.0
+
+
+def cache_prefix(settings: Settings) -> str:
+    """Everything cached for a Stripe account lives under that account's name (contract §2): a service
+    restarted against another account, or a new sandbox, on the same Redis never sees the old data."""
+    stripe = settings.stripe
+    return f"billing:cache:{account_namespace(stripe.secret_key or '', stripe.api_base)}:"
 
 
 class LogEmailProvider(Provider):
@@ -183,26 +213,28 @@ class UseCaseProvider(Provider):
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
     invalidate_catalog = provide(InvalidateCatalog)
-    catalog = provide(GetCatalog)
+    catalog = provide(GetCatalog, scope=Scope.APP)  # one per process: it keeps the encoded page
     billing = provide(GetBillingStatus)
     portal = provide(OpenPortal)
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
+    # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
+    webhook_handlers = provide_all(
+        CheckoutCompleted,
+        CheckoutExpired,
+        PaymentAuthorized,
+        PaymentCaptured,
+        PaymentCanceled,
+        SubscriptionChanged,
+        ProductsChanged,
+        CouponsChanged,
+    )
 
     @provide
     def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
         return Outbox(uow, clock, effects.performers())
 
     @provide
-    def webhook_context(
-        self,
-        uow: UnitOfWork,
-        gateway: PaymentGateway,
-        advance: AdvanceOrder,
-        capture: CaptureOrder,
-        sync: SyncSubscription,
-        invalidate: InvalidateCatalog,
-        settings: Settings,
-    ) -> WebhookContext:
-        return WebhookContext(uow, gateway, advance, capture, sync, invalidate, settings.order_capture == "auto")
+    def handlers(self, container: AsyncContainer) -> Handlers:
+        return container  # this request's container builds each handler with what it needs

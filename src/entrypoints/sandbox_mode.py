@@ -7,6 +7,7 @@ The demo store (a front end of its own, built on the public API) is mounted here
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -42,6 +43,9 @@ def state_path(settings: Settings) -> Path | None:
 def enable_sandbox(settings: Settings) -> tuple[Settings, Sandbox]:
     local = local_base(settings)
     sandbox = Sandbox(
+        # A key of its own per sandbox instance: the service's cache names the account after its key
+        # and API base, and a new sandbox (same base) is another account whose catalog it must not see.
+        secret_key=f"sk_test_sandbox_{secrets.token_hex(12)}",
         public_url=settings.app_url,
         webhook_url=f"{local}/api/webhooks/stripe",
         state_path=state_path(settings),

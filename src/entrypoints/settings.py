@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     portal_return_url: str = ""
     order_url: str = ""
     database_url: str = "sqlite+aiosqlite:///./var/app.db"
+    database_fast_path: bool = True
     redis_url: Secret | None = None
     stripe: StripeSettings = StripeSettings()
     order_capture: Literal["manual", "auto"] = "manual"
@@ -97,6 +98,7 @@ _VARIABLES: dict[str, tuple[str | None, str, Callable[[str], Any]]] = {
     "PORTAL_RETURN_URL": (None, "portal_return_url", v.http_url),
     "ORDER_URL": (None, "order_url", v.order_url),
     "DATABASE_URL": (None, "database_url", v.database_url),
+    "DATABASE_FAST_PATH": (None, "database_fast_path", v.boolean),
     "REDIS_URL": (None, "redis_url", v.redis_url),
     "STRIPE_SECRET_KEY": ("stripe", "secret_key", v.stripe_key),
     "STRIPE_PUBLISHABLE_KEY": ("stripe", "publishable_key", v.publishable_key),

@@ -13,10 +13,11 @@ from redis.asyncio import Redis
 from adapters.in_memory.clock import ManualClock
 from adapters.in_process.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
+from adapters.redis.near_cache import STALENESS_SECONDS, RedisNearCache
 from application.errors import StorageUnavailable
 from application.ports.cache import Cache
 
-CACHES = ["in_memory_cache", "redis_cache"]
+CACHES = ["in_memory_cache", "redis_cache", "near_cache"]
 
 
 @dataclass
@@ -59,6 +60,23 @@ async def redis_cache(redis_url: str) -> AsyncIterator[CacheUnderTest]:
     async def let_expire(key: str, ttl: int) -> None:
         for _ in range(int((ttl + 1.5) / 0.05)):  # bounded poll: Redis expires on its own clock
             if not await client.exists(f"test:v:{key}"):
+                return
+            await asyncio.sleep(0.05)
+
+    yield CacheUnderTest(cache, let_expire)
+    await cache.aclose()
+    await client.aclose()
+
+
+@pytest.fixture
+async def near_cache(redis_url: str) -> AsyncIterator[CacheUnderTest]:
+    cache = RedisNearCache(RedisCache.from_url(redis_url, prefix="near:"))
+    await cache.start(wait=5)
+    client = Redis.from_url(redis_url)
+
+    async def let_expire(key: str, ttl: int) -> None:
+        for _ in range(int((ttl + 1.5) / 0.05)):  # bounded poll: Redis and the local copy expire in real time
+            if cache.peek(key) is None and not await client.exists(f"near:v:{key}"):
                 return
             await asyncio.sleep(0.05)
 
@@ -250,3 +268,71 @@ async def test_an_unreachable_redis_raises_storage_unavailable_and_fails_its_pin
         assert await cache.ping() is False
     finally:
         await cache.aclose()
+
+
+# --- near cache specifics (a copy per process in front of Redis) ----------------------------------
+
+
+async def until(probe: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if probe():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_a_warm_near_cache_read_is_its_own_copy_and_another_process_invalidation_drops_it(
+    near_cache: CacheUnderTest, redis_url: str
+) -> None:
+    cache = near_cache.cache
+    assert isinstance(cache, RedisNearCache)
+    other_process = RedisCache.from_url(redis_url, prefix="near:")
+    try:
+        assert await cache.get_or_fill("products", Filler(b"v1"), ttl=60, tags=["products"]) == b"v1"
+        await other_process.set("products", b"v2", ttl=60, tags=["products"])  # behind the copy's back
+        assert await cache.get_or_fill("products", Filler(b"unused"), ttl=60, tags=["products"]) == b"v1"
+
+        await other_process.invalidate_tags(["products"])
+
+        assert await until(lambda: cache.peek("products") is None, STALENESS_SECONDS / 2)
+        assert await cache.get_or_fill("products", Filler(b"v3"), ttl=60, tags=["products"]) == b"v3"
+    finally:
+        await other_process.aclose()
+
+
+async def test_a_near_copy_lives_no_longer_than_the_redis_value_it_was_read_from(
+    near_cache: CacheUnderTest, redis_url: str
+) -> None:
+    cache = near_cache.cache
+    assert isinstance(cache, RedisNearCache)
+    other_process = RedisCache.from_url(redis_url, prefix="near:")
+    try:
+        await other_process.set("products", b"short-lived", ttl=1, tags=["products"])
+        assert await cache.get_or_fill("products", Filler(), ttl=60, tags=["products"]) == b"short-lived"
+        assert await until(lambda: cache.peek("products") is None, 2)
+    finally:
+        await other_process.aclose()
+
+
+async def test_with_redis_unreachable_the_near_cache_fills_from_the_source_and_keeps_copies_briefly() -> None:
+    cache = RedisNearCache(RedisCache.from_url("redis://127.0.0.1:1/0"), tags=["products"])
+    await cache.start(wait=0.2)
+    fill = Filler(b"from the source")
+    try:
+        results = await asyncio.gather(
+            *(cache.get_or_fill("products", fill, ttl=60, tags=["products"]) for _ in range(5))
+        )
+        await cache.invalidate_tags(["products"])  # does not raise: recorded for the recovery
+        await cache.set("last-good", b"kept", ttl=60)
+        assert await cache.ping() is False
+        assert await cache.get("last-good") == b"kept"
+        assert fill.calls == 1
+        assert await cache.get_or_fill("products", fill, ttl=60, tags=["products"]) == b"from the source"
+        assert fill.calls == 2  # the invalidation dropped the copy
+        await asyncio.sleep(STALENESS_SECONDS)
+        assert cache.peek("products") is None  # a degraded copy outlives no staleness bound
+        assert cache.peek("last-good") == b"kept"  # untagged: no invalidation can concern it
+    finally:
+        await cache.aclose()
+    assert results == [b"from the source"] * 5

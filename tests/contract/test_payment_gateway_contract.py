@@ -25,7 +25,7 @@ import stripe
 
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.stripe.gateway import StripePaymentGateway, create_stripe_client
-from application.errors import Conflict, PaymentProviderRejected
+from application.errors import Conflict, PaymentProviderRejected, PriceNotAvailable
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -416,11 +416,22 @@ async def test_create_checkout_session_is_idempotent_by_key(side: StripeSide) ->
         await side.gateway.create_checkout_session(_request(shop, "payment", 3), idempotency_key="cs1")
 
 
-async def test_a_session_for_an_unknown_price_is_rejected(side: StripeSide) -> None:
+@pytest.mark.parametrize("which", ["unknown", "archived", "of an archived product"])
+async def test_a_session_for_a_price_not_for_sale_is_refused_as_not_available(side: StripeSide, which: str) -> None:
     shop = await _shop(side)
-    request = replace(_request(shop, "payment"), lines=[CheckoutLine("price_does_not_exist", 1)])
-    with pytest.raises(PaymentProviderRejected):
-        await side.gateway.create_checkout_session(request, idempotency_key="cs1")
+    mode: Literal["payment", "subscription"] = "subscription" if which == "of an archived product" else "payment"
+    request = _request(shop, mode)
+    if which == "unknown":
+        request = replace(request, lines=[CheckoutLine("price_does_not_exist", 1)])
+    elif which == "archived":
+        await side.archive_price(shop.one_time_price)
+    else:
+        await side.archive_product(shop.plan_product_id)
+
+    with pytest.raises(PriceNotAvailable) as refused:
+        await side.gateway.create_checkout_session(request, idempotency_key=f"cs-{which}")
+
+    assert refused.value.detail == "Unknown or inactive price."  # ours, not Stripe's message
 
 
 async def test_get_checkout_session_of_an_unknown_id_is_none(side: StripeSide) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, Table, bindparam, insert, select, text
+from sqlalchemy import Executable, Table, bindparam, event, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -112,6 +112,28 @@ async def test_a_connection_killed_mid_transaction_fails_that_unit_of_work_only(
             assert await uow.events.get("evt_2") == stored
     finally:
         await killer.dispose()
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
+async def test_the_fast_path_setting_decides_whether_statements_bypass_sqlalchemys_execution(
+    migrated_postgres_url: str, fast_path: bool
+) -> None:
+    engine = create_engine(migrated_postgres_url)
+    seen_by_sqlalchemy: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: seen_by_sqlalchemy.append(args[2]))
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=fast_path)
+    try:
+        assert await uow.store_event(an_event("evt_1")) is True
+        async with uow:
+            claimed = await uow.events.claim("evt_1", now=T0)
+            await uow.commit()
+        async with uow:
+            assert await uow.events.get("evt_1") == claimed
+        assert claimed is not None and claimed.status == "processed"
+        through_sqlalchemy = [sql for sql in seen_by_sqlalchemy if "webhook_events" in sql]
+        assert len(through_sqlalchemy) == (0 if fast_path else 3)  # insert, claim, read
+    finally:
         await engine.dispose()
 
 

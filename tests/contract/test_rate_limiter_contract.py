@@ -12,10 +12,11 @@ import pytest
 
 import adapters.limits.rate_limiter
 from adapters.limits.rate_limiter import LimitsRateLimiter
+from adapters.redis.rate_limiter import RedisRateLimiter
 from application.errors import StorageUnavailable
 from application.ports.rate_limiter import RateLimit, RateLimiter
 
-LIMITERS = ["in_memory_limiter", "redis_limiter"]
+LIMITERS = ["in_memory_limiter", "redis_limiter", "shared_limiter"]
 FIVE_PER_TEN_SECONDS = RateLimit(amount=5, seconds=10)
 
 
@@ -51,6 +52,14 @@ def in_memory_limiter(wall_clock: WallClock) -> LimitsRateLimiter:
 @pytest.fixture
 async def redis_limiter(redis_url: str, wall_clock: WallClock) -> AsyncIterator[LimitsRateLimiter]:
     limiter = LimitsRateLimiter.redis(redis_url)
+    yield limiter
+    await limiter.aclose()
+
+
+@pytest.fixture
+async def shared_limiter(redis_url: str, wall_clock: WallClock) -> AsyncIterator[RedisRateLimiter]:
+    """What REDIS_URL configures: the Redis windows, with a per-process window while Redis is down."""
+    limiter = RedisRateLimiter(redis_url)
     yield limiter
     await limiter.aclose()
 
@@ -145,3 +154,16 @@ async def test_an_unreachable_redis_raises_storage_unavailable() -> None:
         assert await limiter.ping() is False
     finally:
         await limiter.aclose()
+
+
+async def test_with_redis_unreachable_the_shared_limiter_counts_in_a_window_of_its_own(wall_clock: WallClock) -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    try:
+        decisions = [await limiter.hit("user_1", FIVE_PER_TEN_SECONDS) for _ in range(6)]
+        assert await limiter.ping() is False
+    finally:
+        await limiter.aclose()
+
+    assert [d.allowed for d in decisions] == [True] * 5 + [False]
+    assert [d.remaining for d in decisions] == [4, 3, 2, 1, 0, 0]
+

@@ -17,14 +17,15 @@ from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine
 from adapters.persistence.transaction import Result
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from application.errors import Conflict, StorageUnavailable
-from application.ports.repositories import Effect, UnitOfWork
+from application.errors import Conflict, StorageRejected, StorageUnavailable
+from application.ports.repositories import Effect, Recorded, UnitOfWork
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import EventStatus, WebhookEvent
-from tests.contract.conftest import UNITS_OF_WORK
+from tests.contract.conftest import LOCKING_PAIRS, UNITS_OF_WORK, Pair, wait_until_a_session_waits_for_a_lock
+from tests.support.databases import FAST_PATH
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -126,6 +127,46 @@ async def test_an_explicit_rollback_discards_changes_made_before_it(uow: UnitOfW
     async with uow:
         assert await uow.customers.get("user_1") is None
         assert await uow.customers.get("user_2") == Customer("user_2")
+
+
+async def test_entering_a_unit_of_work_again_inside_its_transaction_is_refused(uow: UnitOfWork) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1"))
+        with pytest.raises(RuntimeError, match="entered again"):
+            async with uow:
+                pass
+        await uow.customers.add_if_absent(Customer("user_2"))  # the outer transaction goes on, untouched
+        await uow.commit()
+
+    async with uow:  # and once it ended, the unit of work begins a new one
+        assert [await uow.customers.get(u) for u in ("user_1", "user_2")] == [Customer("user_1"), Customer("user_2")]
+
+
+async def test_effects_registered_in_a_transaction_are_collected_once_after_it_commits(uow: UnitOfWork) -> None:
+    first, second = Recorded(an_effect("confirm:ord_1"), known="the order"), Recorded(an_effect("confirm:ord_2"))
+    async with uow:
+        uow.register_effects([first])
+        assert uow.collect_effects() == []  # not committed yet
+        await uow.commit()
+    async with uow:
+        uow.register_effects([second])
+        await uow.commit()
+
+    assert uow.collect_effects() == [first, second]
+    assert uow.collect_effects() == []
+
+
+async def test_effects_registered_in_a_transaction_that_did_not_commit_are_forgotten(uow: UnitOfWork) -> None:
+    async with uow:
+        uow.register_effects([Recorded(an_effect("confirm:left"))])
+    async with uow:
+        uow.register_effects([Recorded(an_effect("confirm:rolled_back"))])
+        await uow.rollback()
+        await uow.commit()
+    with pytest.raises(RuntimeError):
+        uow.register_effects([Recorded(an_effect("confirm:outside"))])
+
+    assert uow.collect_effects() == []
 
 
 async def test_a_reachable_store_answers_ping(uow: UnitOfWork) -> None:
@@ -607,7 +648,7 @@ async def test_pending_effects_are_the_unleased_undone_ones_oldest_first(uow: Un
 )
 async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> None:
     engine = create_engine(url)
-    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
     try:
         with pytest.raises(StorageUnavailable):
             async with uow:
@@ -617,83 +658,118 @@ async def test_an_unreachable_database_raises_storage_unavailable(url: str) -> N
         await engine.dispose()
 
 
-# --- PostgreSQL only: real concurrency -----------------------------------------------------------
+# --- PostgreSQL only: values the database refuses ------------------------------------------------
 
 
-async def _wait_until_a_session_waits_for_a_lock(url: str) -> None:
-    """Bounded poll of pg_stat_activity: returns once another session of this database is blocked."""
-    engine = create_engine(url)
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
+@pytest.mark.parametrize(
+    "customer",
+    [Customer("user_" + "x" * 300), Customer("user_1", "a\x00b@example.com")],
+    ids=["a value too long", "a NUL in a string"],
+)
+async def test_on_postgres_a_value_the_database_refuses_is_rejected_not_unavailable(
+    migrated_postgres_url: str, fast_path: bool, customer: Customer
+) -> None:
+    # Not a 503 "the database is unavailable", which invites a retry that can never succeed.
+    engine = create_engine(migrated_postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=fast_path)
     try:
-        async with engine.connect() as conn:
-            for _ in range(200):
-                waiting = await conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-                if waiting:
-                    return
-                # pg_stat_activity is snapshotted once per transaction: end it so the next poll is fresh.
-                await conn.rollback()
-                await asyncio.sleep(0.025)
-        raise AssertionError("no session ever waited for the row lock")
+        with pytest.raises(StorageRejected):
+            async with uow:
+                await uow.customers.add_if_absent(Customer("user_2"))
+                await uow.customers.add_if_absent(customer)
+                await uow.commit()
+        async with uow:
+            assert await uow.customers.get("user_2") is None  # the whole transaction rolled back
     finally:
         await engine.dispose()
 
 
-async def test_on_postgres_reading_a_customer_for_update_serialises_two_transactions(
-    migrated_postgres_url: str,
-) -> None:
-    url = migrated_postgres_url
-    engines = [create_engine(url), create_engine(url)]
-    first, second = (SqlAlchemyUnitOfWork(e, ManualClock()) for e in engines)
-    try:
+# --- PostgreSQL only: real concurrency -----------------------------------------------------------
+
+
+@pytest.fixture(params=LOCKING_PAIRS)
+def pair(request: pytest.FixtureRequest) -> Pair:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+async def test_a_row_read_for_update_waits_for_the_transaction_holding_it_then_sees_its_commit(pair: Pair) -> None:
+    first, second = pair.first, pair.second
+    async with first:
+        await first.customers.add_if_absent(Customer("user_1"))
+        await first.commit()
+
+    seen_by_second: list[str | None] = []
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_then_link() -> None:
         async with first:
-            await first.customers.add_if_absent(Customer("user_1"))
+            customer = await first.customers.get("user_1", for_update=True)
+            assert customer is not None and customer.stripe_customer_id is None
+            locked.set()
+            await release.wait()  # keep the row locked while the second transaction asks for it
+            await first.customers.save(customer.with_stripe_customer("cus_first"))
             await first.commit()
 
-        seen_by_second: list[str | None] = []
-        locked, release = asyncio.Event(), asyncio.Event()
+    async def link_unless_linked() -> None:
+        async with second:
+            customer = await second.customers.get("user_1", for_update=True)
+            assert customer is not None
+            seen_by_second.append(customer.stripe_customer_id)
+            if customer.stripe_customer_id is None:
+                await second.customers.save(customer.with_stripe_customer("cus_second"))
+            await second.commit()
 
-        async def hold_then_link() -> None:
-            async with first:
-                customer = await first.customers.get("user_1", for_update=True)
-                assert customer is not None and customer.stripe_customer_id is None
-                locked.set()
-                await release.wait()  # keep the row locked while the second transaction asks for it
-                await first.customers.save(customer.with_stripe_customer("cus_first"))
-                await first.commit()
+    holder = asyncio.create_task(hold_then_link())
+    await asyncio.wait_for(locked.wait(), timeout=10)
+    contender = asyncio.create_task(link_unless_linked())
+    await pair.until_one_waits()
+    assert not contender.done()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
 
-        async def link_unless_linked() -> None:
-            async with second:
-                customer = await second.customers.get("user_1", for_update=True)
-                assert customer is not None
-                seen_by_second.append(customer.stripe_customer_id)
-                if customer.stripe_customer_id is None:
-                    await second.customers.save(customer.with_stripe_customer("cus_second"))
-                await second.commit()
+    assert seen_by_second == ["cus_first"]
+    async with first:
+        assert await first.customers.get("user_1") == Customer("user_1", stripe_customer_id="cus_first")
 
-        holder = asyncio.create_task(hold_then_link())
-        await asyncio.wait_for(locked.wait(), timeout=10)
-        contender = asyncio.create_task(link_unless_linked())
-        await _wait_until_a_session_waits_for_a_lock(url)
-        assert not contender.done()
-        release.set()
-        await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
 
-        assert seen_by_second == ["cus_first"]
+async def test_transactions_that_lock_different_rows_do_not_wait_for_each_other(pair: Pair) -> None:
+    first, second = pair.first, pair.second
+    async with first:
+        await first.orders.add(an_order("ord_1"))
+        await first.orders.add(an_order("ord_2"))
+        await first.commit()
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_ord_1() -> None:
         async with first:
-            assert await first.customers.get("user_1") == Customer("user_1", stripe_customer_id="cus_first")
+            assert await first.orders.get("ord_1", for_update=True) is not None
+            locked.set()
+            await release.wait()
+
+    async def change_ord_2() -> None:
+        async with second:
+            order = await second.orders.get("ord_2", for_update=True)
+            assert order is not None
+            await second.orders.save(replace(order, payment_intent_id="pi_2"))
+            await second.commit()
+
+    holder = asyncio.create_task(hold_ord_1())
+    await asyncio.wait_for(locked.wait(), timeout=10)
+    try:
+        await asyncio.wait_for(change_ord_2(), timeout=5)  # a row lock, not a lock on the whole store
     finally:
-        for engine in engines:
-            await engine.dispose()
+        release.set()
+        await asyncio.wait_for(holder, timeout=10)
+    async with second:
+        stored = await second.orders.get("ord_2")
+        assert stored is not None and stored.payment_intent_id == "pi_2"
 
 
 async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated_postgres_url: str) -> None:
     engine = create_engine(migrated_postgres_url)
     try:
-        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with setup:
             await setup.effects.add_all_if_absent([an_effect("confirm:ord_1")])
             await setup.commit()
@@ -701,7 +777,7 @@ async def test_on_postgres_exactly_one_of_twenty_concurrent_claims_wins(migrated
         barrier = asyncio.Barrier(20)
 
         async def claim() -> Effect | None:
-            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))  # hold a connection before the race
                 await barrier.wait()
@@ -724,14 +800,17 @@ async def test_on_postgres_a_concurrent_claim_of_an_event_waits_and_then_sees_th
     url = migrated_postgres_url
     engine = create_engine(url)
     try:
-        setup = SqlAlchemyUnitOfWork(engine, ManualClock())
+        setup = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with setup:
             await setup.events.add_if_absent(an_event("evt_rolled_back"))
             await setup.events.add_if_absent(an_event("evt_committed"))
             await setup.commit()
 
         async def race(event_id: str, *, first_commits: bool) -> WebhookEvent | None:
-            first, second = SqlAlchemyUnitOfWork(engine, ManualClock()), SqlAlchemyUnitOfWork(engine, ManualClock())
+            first, second = (
+                SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH),
+                SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH),
+            )
             claimed, release = asyncio.Event(), asyncio.Event()
 
             async def hold() -> None:
@@ -751,7 +830,7 @@ async def test_on_postgres_a_concurrent_claim_of_an_event_waits_and_then_sees_th
             holder = asyncio.create_task(hold())
             await asyncio.wait_for(claimed.wait(), timeout=10)
             contender = asyncio.create_task(contend())
-            await _wait_until_a_session_waits_for_a_lock(url)
+            await wait_until_a_session_waits_for_a_lock(url)
             assert not contender.done()
             release.set()
             _, outcome = await asyncio.wait_for(asyncio.gather(holder, contender), timeout=10)
@@ -770,7 +849,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         barrier = asyncio.Barrier(10)
 
         async def store() -> bool:
-            uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
             async with uow:
                 await uow.transaction.execute(text("SELECT 1"))
                 await barrier.wait()
@@ -781,7 +860,7 @@ async def test_on_postgres_concurrent_inserts_of_one_event_store_it_exactly_once
         results = await asyncio.wait_for(asyncio.gather(*(store() for _ in range(10))), timeout=30)
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(engine, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with check:
             assert [e.id for e in await check.events.list_by_status(EventStatus.RECEIVED)] == ["evt_dup"]
     finally:
@@ -795,13 +874,16 @@ async def test_on_postgres_concurrent_stores_of_one_event_on_their_own_store_it_
     try:
         results = await asyncio.wait_for(
             asyncio.gather(
-                *(SqlAlchemyUnitOfWork(engine, ManualClock()).store_event(an_event("evt_dup")) for _ in range(10))
+                *(
+                    SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH).store_event(an_event("evt_dup"))
+                    for _ in range(10)
+                )
             ),
             timeout=30,
         )
 
         assert sorted(results) == [False] * 9 + [True]
-        check = SqlAlchemyUnitOfWork(engine, ManualClock())
+        check = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
         async with check:
             assert await check.events.get("evt_dup") == an_event("evt_dup")
     finally:
@@ -818,7 +900,7 @@ async def test_on_postgres_a_transaction_after_storing_an_event_on_its_own_is_on
 ) -> None:
     # The store runs in autocommit mode; the pooled connection must come back transactional.
     engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
-    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
     try:
         assert await uow.store_event(an_event("evt_1")) is True
         async with uow:

@@ -32,6 +32,7 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
 from sandbox import Sandbox, run_in_thread
 from sandbox.testhooks import LoggedRequest
+from tests.support.databases import FAST_PATH
 from tests.support.stripe_events import signed_request
 from tests.support.tokens import TokenMinter, shared_minter
 
@@ -59,6 +60,7 @@ def stripe_env(sb: Sandbox, stripe_url: str, minter: TokenMinter, database_url: 
         "STRIPE_PUBLISHABLE_KEY": "pk_test_integration",
         "CLERK_JWT_KEY": minter.public_pem,
         "DATABASE_URL": database_url,
+        "DATABASE_FAST_PATH": str(FAST_PATH).lower(),
         "APP_URL": "http://shop.test",
         **extra,
     }

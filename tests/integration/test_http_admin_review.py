@@ -207,7 +207,10 @@ async def test_canceling_without_a_body_cancels(review: Stack) -> None:
     assert response.json()["status"] == "canceled"
 
 
-@pytest.mark.parametrize("body", [{"reason": "changed_my_mind"}, {"reason": "fraudulent", "note": "x"}])
+# "automatic" is one of Stripe's own reasons, not one a reviewer may give.
+@pytest.mark.parametrize(
+    "body", [{"reason": "changed_my_mind"}, {"reason": "automatic"}, {"reason": "fraudulent", "note": "x"}]
+)
 async def test_canceling_with_a_bad_reason_is_400_and_changes_nothing(review: Stack, body: dict[str, str]) -> None:
     order = await review.paid_order("user_cancel_bad")
 

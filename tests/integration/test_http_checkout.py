@@ -324,6 +324,75 @@ async def test_a_price_of_an_archived_product_is_404(stack: Stack) -> None:
     assert stack.calls("POST", "/v1/checkout/sessions") == []
 
 
+# --- Stripe calls: the price comes from the cached catalog ---------------------------------------
+
+
+def stripe_requests(stack: Stack) -> list[str]:
+    return [f"{r.method} {r.path}" for r in stack.sb.requests]
+
+
+@pytest.mark.parametrize("lookup_key", ["starter_template", "pro_monthly"])
+async def test_with_a_warm_catalog_a_checkout_costs_two_stripe_calls_for_a_new_customer_and_one_after(
+    stack: Stack, lookup_key: str
+) -> None:
+    assert (await stack.client.get("/api/stripe/products")).status_code == 200
+    user = f"user_counted_{lookup_key}"
+    stack.sb.requests.clear()
+    first = await stack.checkout(user, stack.price_id(lookup_key))
+    new_customer = stripe_requests(stack)
+    stack.sb.requests.clear()
+    second = await stack.client.post(
+        CHECKOUT, json={"price_id": stack.price_id("starter_template")}, headers=stack.auth(user)
+    )
+    returning = stripe_requests(stack)
+
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    assert new_customer == ["POST /v1/customers", "POST /v1/checkout/sessions"]
+    assert returning == ["POST /v1/checkout/sessions"]
+
+
+async def _new_product_price(stack: Stack, name: str) -> tuple[str, str]:
+    product = stack.stripe.v1.products.create({"name": name})
+    price = stack.stripe.v1.prices.create({"product": product.id, "currency": "usd", "unit_amount": 700})
+    return product.id, price.id
+
+
+async def test_a_price_archived_since_the_catalog_was_cached_is_404_as_stripe_refuses_the_session(
+    stack: Stack,
+) -> None:
+    _, price = await _new_product_price(stack, "Retired while cached")
+    assert price in (await stack.client.get("/api/stripe/products")).text  # cached, webhook not delivered
+    stack.stripe.v1.prices.update(price, {"active": False})
+
+    response = await stack.checkout("user_stale_price", price)
+
+    assert_problem(response, 404)
+    assert stack.sb.count("GET", f"/v1/prices/{price}") == 0  # the catalog's copy was used…
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == 1  # …and Stripe refused the session
+    assert await orders_of(stack, "user_stale_price") == []
+
+
+async def test_a_price_of_a_product_archived_since_the_catalog_was_cached_is_404(stack: Stack) -> None:
+    product, price = await _new_product_price(stack, "Discontinued while cached")
+    assert price in (await stack.client.get("/api/stripe/products")).text
+    stack.stripe.v1.products.update(product, {"active": False})
+
+    response = await stack.checkout("user_stale_product", price)
+
+    assert_problem(response, 404)
+    assert await orders_of(stack, "user_stale_product") == []
+
+
+async def test_a_price_created_since_the_catalog_was_cached_is_looked_up_at_stripe_and_sold(stack: Stack) -> None:
+    assert (await stack.client.get("/api/stripe/products")).status_code == 200
+    _, price = await _new_product_price(stack, "New since the catalog was cached")
+
+    response = await stack.checkout("user_new_price", price)
+
+    assert response.status_code == 200, response.text
+    assert stack.sb.count("GET", f"/v1/prices/{price}") == 1
+
+
 async def test_checkout_without_a_token_is_401(stack: Stack) -> None:
     response = await stack.client.post(CHECKOUT, json={"price_id": stack.price_id("starter_template")})
 

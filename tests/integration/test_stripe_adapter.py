@@ -19,7 +19,7 @@ import pytest
 import stripe
 
 from adapters.stripe.gateway import API_VERSION, StripeHTTPClient, StripePaymentGateway, create_stripe_client
-from application.errors import PaymentProviderRejected, PaymentProviderUnavailable
+from application.errors import PaymentProviderRejected, PaymentProviderUnavailable, PriceNotAvailable
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest
 from sandbox import Sandbox, run_in_thread
 from sandbox.testhooks import LoggedRequest
@@ -255,17 +255,29 @@ async def test_a_stall_longer_than_the_client_timeout_is_payment_provider_unavai
 async def test_a_400_is_rejected_without_stripes_own_message(account: Account) -> None:
     gateway = account.gateway()
     customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
-    price = account.price()
-    account.dashboard.v1.prices.update(price, {"active": False})
-    with pytest.raises(PaymentProviderRejected) as raised:
-        await gateway.create_checkout_session(_request(customer, price), idempotency_key="cs:ord_1")
+    one_time = account.price()
+    with pytest.raises(PaymentProviderRejected) as raised:  # subscription mode needs a recurring price
+        await gateway.create_checkout_session(_request(customer, one_time, "subscription"), idempotency_key="cs:s1")
 
     cause = raised.value.__cause__
     assert isinstance(cause, stripe.InvalidRequestError) and cause.http_status == 400
+    assert "recurring price" in str(cause.user_message)  # Stripe's message…
+    assert str(cause.user_message) not in raised.value.detail  # …is not ours
+    assert raised.value.detail == "The payment provider refused the request."
+
+
+async def test_an_inactive_price_is_refused_as_not_available_without_stripes_own_message(account: Account) -> None:
+    gateway = account.gateway()
+    customer = await gateway.create_customer(user_id="user_1", email=None, idempotency_key="cus:user_1")
+    price = account.price()
+    account.dashboard.v1.prices.update(price, {"active": False})
+    with pytest.raises(PriceNotAvailable) as raised:
+        await gateway.create_checkout_session(_request(customer, price), idempotency_key="cs:ord_1")
+
+    cause = raised.value.__cause__
+    assert isinstance(cause, stripe.InvalidRequestError) and cause.param == "line_items[0][price]"
     assert price in str(cause.user_message)  # Stripe's message names the object…
     assert price not in raised.value.detail  # …ours does not
-    assert str(cause.user_message) not in raised.value.detail
-    assert raised.value.detail == "The payment provider refused the request."
 
 
 async def test_a_revoked_api_key_is_payment_provider_unavailable_without_the_key(account: Account) -> None:

@@ -51,13 +51,14 @@ async def test_a_catalog_event_invalidates_only_its_own_cached_page_without_call
 
 async def test_after_a_product_event_the_next_read_shows_stripes_changed_catalog(harness: Harness) -> None:
     first = (await harness.client.get("/api/stripe/products")).json()
-    assert [p["name"] for p in first["products"]] == ["Pro"]
+    assert "Pro" in [p["name"] for p in first["products"]]
     harness.gateway.products = [replace(product, name="Pro (2026)") for product in harness.gateway.products]
     assert (await harness.client.get("/api/stripe/products")).json() == first  # still cached
 
     await harness.deliver_ok(event("product.updated", stripe_object("product", id="prod_pro", name="Pro (2026)")))
 
-    assert [p["name"] for p in (await harness.client.get("/api/stripe/products")).json()["products"]] == ["Pro (2026)"]
+    names = [p["name"] for p in (await harness.client.get("/api/stripe/products")).json()["products"]]
+    assert "Pro (2026)" in names and "Pro" not in names
 
 
 async def test_a_redelivered_catalog_event_is_acknowledged_without_invalidating_again(harness: Harness) -> None:

@@ -195,6 +195,23 @@ async def test_a_capture_reported_for_an_expired_order_is_acknowledged_ignored_a
     assert harness.email.sent == []
 
 
+async def test_a_cancellation_for_a_reason_stripe_never_gives_is_acknowledged_ignored_and_changes_nothing(
+    harness: Harness,
+) -> None:
+    order_id, _, intent_id = await _paid(harness)
+    await harness.deliver_ok(intent_event("payment_intent.amount_capturable_updated", harness.gateway, intent_id))
+    canceled = intent_event("payment_intent.canceled", harness.gateway, intent_id)
+    canceled["data"]["object"].update(status="canceled", cancellation_reason="a_reason_from_the_future")
+
+    await harness.deliver_ok(canceled)
+    await harness.deliver_ok(canceled)  # not failed: Stripe's redelivery does not run it again
+
+    assert (await harness.order(BUYER, order_id))["status"] == "authorized"
+    stored = harness.stored_event(canceled["id"])
+    assert stored is not None and (stored.status, stored.attempts) == (EventStatus.IGNORED, 1)
+    assert stored.last_error is not None and "a_reason_from_the_future" in stored.last_error
+
+
 REPORTS = ("checkout.session.completed", "payment_intent.amount_capturable_updated", "payment_intent.succeeded")
 
 

@@ -3,7 +3,9 @@ redelivery, an unknown type, a failing handler and the replay command each leave
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.models import WebhookEventRow
 from application.errors import NotFound
-from application.ports.payment_gateway import PaymentIntent
+from application.ports.stripe_objects import PaymentIntent
 from domain.webhook_event import EventStatus
 from tests.integration.webhook_support import (
     Harness,
@@ -98,6 +100,67 @@ async def test_an_event_type_the_service_does_not_handle_is_acknowledged_and_sto
     stored = harness.stored_event(payload["id"])
     assert stored is not None
     assert (stored.type, stored.status, stored.attempts) == ("invoice.paid", EventStatus.IGNORED, 1)
+    assert sum(harness.gateway.calls.values()) == 0
+
+
+def _subscription_object(**changes: Any) -> dict[str, Any]:
+    obj = stripe_object("subscription", metadata={"user_id": "user_pipe"})
+    obj.update(changes)
+    return obj
+
+
+def _without(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    obj.pop(key)
+    return obj
+
+
+# Signed, so from Stripe, but shaped so the handler cannot read it: no retry can change that.
+ODD_OBJECTS: dict[str, tuple[str, Callable[[], Any], str]] = {
+    "a subscription without an id": (
+        "customer.subscription.updated",
+        lambda: _without(_subscription_object(), "id"),
+        "no `id`",
+    ),
+    "a subscription that is a list": ("customer.subscription.updated", lambda: [_subscription_object()], "list"),
+    "a subscription in a status Stripe never sends": (
+        "customer.subscription.updated",
+        lambda: _subscription_object(status="dormant"),
+        "dormant",
+    ),
+    "a subscription whose id is a number": ("customer.subscription.deleted", lambda: _subscription_object(id=42), "id"),
+    "a session whose metadata is a list": (
+        "checkout.session.completed",
+        lambda: stripe_object("checkout.session", metadata=["order_id", "ord_1"]),
+        "metadata",
+    ),
+    "a payment intent without a status": (
+        "payment_intent.succeeded",
+        lambda: _without(stripe_object("payment_intent", metadata={"order_id": "ord_1"}), "status"),
+        "no `status`",
+    ),
+    "a checkout session where a payment intent belongs": (
+        "payment_intent.succeeded",
+        lambda: stripe_object("checkout.session"),
+        "CheckoutSession, not a PaymentIntent",
+    ),
+    "a price without its kind": ("price.updated", lambda: _without(stripe_object("price"), "object"), "kind"),
+}
+
+
+@pytest.mark.parametrize("case", ODD_OBJECTS.values(), ids=ODD_OBJECTS.keys())
+async def test_a_signed_event_whose_object_cannot_be_read_is_stored_ignored_with_the_reason_not_failed(
+    harness: Harness, case: tuple[str, Callable[[], Any], str]
+) -> None:
+    event_type, make_object, reason = case
+    payload = event(event_type, make_object())
+
+    await harness.deliver_ok(payload)
+    await harness.deliver_ok(payload)  # Stripe's redelivery: acknowledged, not run again
+
+    stored = harness.stored_event(payload["id"])
+    assert stored is not None
+    assert (stored.status, stored.attempts) == (EventStatus.IGNORED, 1)
+    assert stored.last_error is not None and reason in stored.last_error
     assert sum(harness.gateway.calls.values()) == 0
 
 

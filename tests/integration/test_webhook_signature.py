@@ -1,10 +1,14 @@
 """`POST /api/webhooks/stripe` trusts only Stripe's signature: anything else is a 400 problem and
-leaves no trace (no stored event, no order change, no Stripe call)."""
+leaves no trace (no stored event, no order change, no Stripe call) but one log line."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -31,7 +35,20 @@ def _too_old(payload: bytes) -> tuple[bytes, str | None]:
     return signed(payload, WEBHOOK_SECRET, timestamp=now_ts() - TOLERANCE - 30)
 
 
-def _tampered(payload: bytes) -> tuple[bytes, str | None]:
+def _raw_signature(body: bytes, secret: str) -> str:
+    """Stripe's scheme over the raw bytes (the SDK's helper signs text only)."""
+    timestamp = now_ts()
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def _resigned(payload: bytes, **changes: Any) -> tuple[bytes, str | None]:
+    event = json.loads(payload)
+    event.update(changes)
+    return signed(event, WEBHOOK_SECRET)
+
+
+def _tampered(payload: bytes) -> tuple[bytes, str | bytes | None]:
     body, header = signed(payload, WEBHOOK_SECRET)
     tampered = body.replace(b'"amount_total": 4900', b'"amount_total": 1', 1)
     assert tampered != body
@@ -54,7 +71,17 @@ def _not_an_event(payload: bytes) -> tuple[bytes, str | None]:
     return signed(b'{"hello": "world"}', WEBHOOK_SECRET)
 
 
-BAD_DELIVERIES: dict[str, Callable[[bytes], tuple[bytes, str | None]]] = {
+def _not_utf8(payload: bytes) -> tuple[bytes, str | bytes | None]:
+    body = payload.replace(b'"livemode"', b'"\xff\xfelivemode"', 1)
+    return body, _raw_signature(body, WEBHOOK_SECRET)
+
+
+def _non_ascii_signature(payload: bytes) -> tuple[bytes, str | bytes | None]:
+    body, header = signed(payload, WEBHOOK_SECRET)
+    return body, (header[:-2] + "é").encode()
+
+
+BAD_DELIVERIES: dict[str, Callable[[bytes], tuple[bytes, str | bytes | None]]] = {
     "signed with another secret": _wrong_secret,
     "timestamp older than the tolerance": _too_old,
     "body changed after signing": _tampered,
@@ -62,12 +89,20 @@ BAD_DELIVERIES: dict[str, Callable[[bytes], tuple[bytes, str | None]]] = {
     "malformed Stripe-Signature header": _garbage_header,
     "signed body that is not JSON": _unparseable,
     "signed JSON that is not an event": _not_an_event,
+    "body that is not UTF-8": _not_utf8,
+    "Stripe-Signature with a non-ASCII character": _non_ascii_signature,
+    "signed event created in the year 3e12": lambda payload: _resigned(payload, created=10**20),
+    "signed event created at 1e20 as a float": lambda payload: _resigned(payload, created=1e20),
+    "signed event with a 300-character id": lambda payload: _resigned(payload, id="evt_" + "x" * 296),
+    "signed event without a type": lambda payload: _resigned(payload, type=None),
 }
 
 
 @pytest.mark.parametrize("make_bad", BAD_DELIVERIES.values(), ids=BAD_DELIVERIES.keys())
 async def test_a_delivery_that_is_not_verifiably_from_stripe_is_refused_and_leaves_no_trace(
-    make_harness: HarnessFactory, make_bad: Callable[[bytes], tuple[bytes, str | None]]
+    make_harness: HarnessFactory,
+    make_bad: Callable[[bytes], tuple[bytes, str | bytes | None]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with make_harness(STRIPE_WEBHOOK_TOLERANCE=str(TOLERANCE)) as h:
         order_id, session_id = await h.checkout("user_sig")
@@ -76,13 +111,18 @@ async def test_a_delivery_that_is_not_verifiably_from_stripe_is_refused_and_leav
         payload = json.dumps(session_event("checkout.session.completed", h.gateway, session_id)).encode()
 
         body, header = make_bad(payload)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
         response = await h.post_raw(body, header)
+        logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
 
         assert response.status_code == 400
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
         assert problem["status"] == 400 and problem["title"] and problem["detail"]
         assert WEBHOOK_SECRET not in response.text
+        assert [r.getMessage() for r in logged] == ["webhook refused"]  # one line, no traceback
+        assert logged[0].exc_info is None
         assert h.event_count() == 0
         assert (await h.order("user_sig", order_id))["status"] == "pending"
         assert h.gateway.calls == calls_before

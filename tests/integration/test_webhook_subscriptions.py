@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.stripe.mapping import subscription as subscription_from_stripe
-from application.ports.payment_gateway import SubscriptionState
+from application.ports.stripe_objects import SubscriptionState
 from domain.subscription import SubscriptionStatus as S
 from domain.webhook_event import EventStatus
 from tests.integration.webhook_support import (

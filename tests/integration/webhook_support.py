@@ -31,14 +31,15 @@ from adapters.persistence.migrate import upgrade
 from adapters.persistence.models import WebhookEventRow
 from application.outbox import Outbox
 from application.ports.cache import Cache
-from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price, SubscriptionState
+from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import SubscriptionState
 from application.webhooks.process_event import ProcessStripeEvent
 from domain.subscription import Subscription, SubscriptionStatus
 from domain.webhook_event import WebhookEvent
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, load_settings
-from tests.support.databases import admin_sql, scratch_database
+from tests.support.databases import FAST_PATH, admin_sql, scratch_database
 from tests.support.providers import CapturedEmailProvider
 from tests.support.service import free_port
 from tests.support.stripe_events import event, signed, stripe_object
@@ -85,6 +86,7 @@ def make_settings(database_url: str, **env: str) -> Settings:
     """Settings as the service reads them from the environment; `env` adds or overrides variables."""
     environ = {
         "DATABASE_URL": database_url,
+        "DATABASE_FAST_PATH": str(FAST_PATH).lower(),
         "STRIPE_SECRET_KEY": "sk_test_in_memory_fake",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "RATE_LIMIT_CHECKOUT": "1000/1 second",
@@ -150,10 +152,10 @@ class Harness:
         body, header = signed(payload, secret, timestamp=timestamp)
         return await self.post_raw(body, header)
 
-    async def post_raw(self, body: bytes, signature: str | None) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
-        if signature is not None:
-            headers["Stripe-Signature"] = signature
+    async def post_raw(self, body: bytes, signature: str | bytes | None) -> httpx.Response:
+        headers = {b"Content-Type": b"application/json"}
+        if signature is not None:  # bytes: a header as sent, not necessarily ASCII
+            headers[b"Stripe-Signature"] = signature.encode() if isinstance(signature, str) else signature
         return await self.client.post(WEBHOOK_PATH, content=body, headers=headers)
 
     async def deliver_ok(self, payload: dict[str, Any]) -> None:

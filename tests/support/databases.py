@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import asyncpg
+
+# DATABASE_FAST_PATH=false runs the PostgreSQL tests on plain SQLAlchemy Core (the service's
+# fallback, see adapters.persistence.transaction) instead of the asyncpg driver path.
+FAST_PATH = os.environ.get("DATABASE_FAST_PATH", "true").strip().lower() not in ("false", "0", "no", "off")
 
 
 def admin_sql(server_url: str, *statements: str) -> None:

@@ -11,13 +11,8 @@ from datetime import UTC, datetime, timedelta
 from polyfactory import Use
 from polyfactory.factories import DataclassFactory
 
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
-    Price,
-    SubscriptionState,
-)
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, Price
+from application.ports.stripe_objects import SubscriptionState
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus

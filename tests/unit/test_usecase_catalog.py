@@ -12,7 +12,8 @@ from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_process.cache import InMemoryCache
-from application.catalog.get_catalog import SAFETY_TTL_SECONDS, GetCatalog
+from application.catalog.cache_keys import SAFETY_TTL_SECONDS
+from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
 from application.catalog.views import CouponsView, ProductsView
 from application.errors import PaymentProviderUnavailable

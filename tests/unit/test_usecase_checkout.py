@@ -3,84 +3,53 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
-from adapters.in_memory.clock import ManualClock
-from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
-from adapters.in_memory.tokens import InMemoryUserDirectory
-from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
-from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
+from application.catalog.get_catalog import GetCatalog
+from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.errors import Conflict, NotFound, PaymentProviderUnavailable, ValidationFailed
+from application.errors import Conflict, NotFound, PaymentProviderUnavailable, PriceNotAvailable, ValidationFailed
 from application.ports.payment_gateway import Price
 from application.ports.tokens import Identity
 from domain.customer import Customer
 from domain.order import OrderStatus
 from domain.subscription import SubscriptionStatus
+from tests.support.container import CHECKOUT, FakeService, fake_service
 from tests.unit.factories import T0, CustomerFactory, PriceFactory, SubscriptionFactory
 
-SETTINGS = CheckoutSettings(
-    success_url="https://app.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
-    cancel_url="https://app.test/#pricing",
-    automatic_tax=True,
-)
 
-
-@dataclass
-class World:
+@pytest.fixture
+async def world() -> AsyncIterator[FakeService]:
     """One Stripe account and one database, shared by every request's use cases."""
-
-    gateway: InMemoryPaymentGateway = field(default_factory=InMemoryPaymentGateway)
-    store: InMemoryStore = field(default_factory=InMemoryStore)
-    clock: ManualClock = field(default_factory=lambda: ManualClock(T0))
-    directory: InMemoryUserDirectory = field(default_factory=InMemoryUserDirectory)
-
-    def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
-
-    def start_checkout(self) -> StartCheckout:
-        """A fresh use case per call, the way each HTTP request gets its own unit of work."""
-        uow = self.uow()
-        return StartCheckout(uow, self.gateway, EnsureStripeCustomer(uow, self.gateway), self.clock, SETTINGS)
-
-    def ensure_customer(self) -> EnsureStripeCustomer:
-        return EnsureStripeCustomer(self.uow(), self.gateway)
-
-    def register(self) -> RegisterUser:
-        return RegisterUser(self.uow(), self.directory)
-
-    async def signed_in(self, customer: Customer) -> Customer:
-        return await self.register().execute(Identity(customer.user_id, customer.email))
+    async with fake_service() as service:
+        yield service
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
+async def user(world: FakeService) -> Customer:
+    signed_in = CustomerFactory.build(user_id="user_1", email="ada@example.com")
+    return await (await world.get(RegisterUser)).execute(Identity(signed_in.user_id, signed_in.email))
 
 
 @pytest.fixture
-async def user(world: World) -> Customer:
-    return await world.signed_in(CustomerFactory.build(user_id="user_1", email="ada@example.com"))
-
-
-@pytest.fixture
-def one_time(world: World) -> Price:
+def one_time(world: FakeService) -> Price:
     return world.gateway.add_price(
         PriceFactory.build(id="price_tpl", product_id="prod_tpl", product_name="Template", unit_amount=4900)
     )
 
 
 @pytest.fixture
-def monthly(world: World) -> Price:
+def monthly(world: FakeService) -> Price:
     return world.gateway.add_price(
         PriceFactory.build(id="price_pro", product_id="prod_pro", type="recurring", interval="month", interval_count=1)
     )
 
 
-async def _subscribe(world: World, user_id: str, status: SubscriptionStatus) -> None:
+async def _subscribe(world: FakeService, user_id: str, status: SubscriptionStatus) -> None:
     async with world.uow() as uow:
         await uow.subscriptions.save(SubscriptionFactory.build(user_id=user_id, status=status))
         await uow.commit()
@@ -90,9 +59,11 @@ async def _subscribe(world: World, user_id: str, status: SubscriptionStatus) -> 
 
 
 async def test_a_one_time_price_records_a_pending_order_for_a_manual_capture_session(
-    world: World, user: Customer, one_time: Price
+    world: FakeService, user: Customer, one_time: Price
 ) -> None:
-    started = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id, quantity=2))
+    started = await (await world.get(StartCheckout)).execute(
+        StartCheckoutCommand(user.user_id, one_time.id, quantity=2)
+    )
 
     assert (started.mode, started.id, started.url) == ("payment", *_session_id_and_url(world, started.id))
     assert started.order_id is not None
@@ -111,32 +82,32 @@ async def test_a_one_time_price_records_a_pending_order_for_a_manual_capture_ses
     assert request.payment_intent_metadata == {"user_id": "user_1", "order_id": order.id}
     assert request.subscription_metadata is None
     assert (request.success_url, request.cancel_url, request.automatic_tax) == (
-        SETTINGS.success_url,
-        SETTINGS.cancel_url,
+        CHECKOUT.success_url,
+        CHECKOUT.cancel_url,
         True,
     )
     assert [(line.price_id, line.quantity) for line in request.lines] == [("price_tpl", 2)]
 
 
-def _session_id_and_url(world: World, session_id: str) -> tuple[str, str | None]:
+def _session_id_and_url(world: FakeService, session_id: str) -> tuple[str, str | None]:
     session = world.gateway.sessions[session_id]
     return session.id, session.url
 
 
-async def test_a_failing_session_create_leaves_no_order(world: World, user: Customer, one_time: Price) -> None:
+async def test_a_failing_session_create_leaves_no_order(world: FakeService, user: Customer, one_time: Price) -> None:
     world.gateway.fail_next("create_checkout_session")
     with pytest.raises(PaymentProviderUnavailable):
-        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
     async with world.uow() as uow:
         assert await uow.orders.list_for_user(user.user_id) == []
 
 
 async def test_a_client_retry_with_the_same_idempotency_key_returns_the_same_order(
-    world: World, user: Customer, one_time: Price
+    world: FakeService, user: Customer, one_time: Price
 ) -> None:
     command = StartCheckoutCommand(user.user_id, one_time.id, idempotency_key="client-key-1")
-    first = await world.start_checkout().execute(command)
-    again = await world.start_checkout().execute(command)
+    first = await (await world.get(StartCheckout)).execute(command)
+    again = await (await world.get(StartCheckout)).execute(command)
 
     assert (again.id, again.order_id) == (first.id, first.order_id)
     async with world.uow() as uow:
@@ -145,10 +116,10 @@ async def test_a_client_retry_with_the_same_idempotency_key_returns_the_same_ord
 
 
 async def test_checkouts_without_a_client_key_are_separate_orders(
-    world: World, user: Customer, one_time: Price
+    world: FakeService, user: Customer, one_time: Price
 ) -> None:
-    first = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
-    second = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+    first = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+    second = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
     assert first.order_id != second.order_id
     assert first.id != second.id
 
@@ -157,9 +128,9 @@ async def test_checkouts_without_a_client_key_are_separate_orders(
 
 
 async def test_a_recurring_price_opens_a_subscription_session_without_an_order(
-    world: World, user: Customer, monthly: Price
+    world: FakeService, user: Customer, monthly: Price
 ) -> None:
-    started = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, monthly.id))
+    started = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, monthly.id))
 
     assert (started.mode, started.order_id) == ("subscription", None)
     request = world.gateway.last_session_request
@@ -176,11 +147,11 @@ async def test_a_recurring_price_opens_a_subscription_session_without_an_order(
     [SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID],
 )
 async def test_a_live_subscription_refuses_a_second_subscription_checkout(
-    world: World, user: Customer, monthly: Price, status: SubscriptionStatus
+    world: FakeService, user: Customer, monthly: Price, status: SubscriptionStatus
 ) -> None:
     await _subscribe(world, user.user_id, status)
     with pytest.raises(Conflict, match="portal"):
-        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, monthly.id))
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, monthly.id))
     assert world.gateway.calls["create_checkout_session"] == 0
 
 
@@ -188,26 +159,26 @@ async def test_a_live_subscription_refuses_a_second_subscription_checkout(
     "status", [SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED, SubscriptionStatus.INCOMPLETE]
 )
 async def test_a_subscription_checkout_is_allowed_once_the_old_one_ended(
-    world: World, user: Customer, monthly: Price, status: SubscriptionStatus
+    world: FakeService, user: Customer, monthly: Price, status: SubscriptionStatus
 ) -> None:
     await _subscribe(world, user.user_id, status)
-    started = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, monthly.id))
+    started = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, monthly.id))
     assert started.mode == "subscription"
 
 
 async def test_a_live_subscription_does_not_block_buying_a_one_time_product(
-    world: World, user: Customer, one_time: Price
+    world: FakeService, user: Customer, one_time: Price
 ) -> None:
     await _subscribe(world, user.user_id, SubscriptionStatus.ACTIVE)
-    started = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+    started = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
     assert started.mode == "payment"
 
 
 async def test_a_quantity_above_one_is_refused_for_a_recurring_price(
-    world: World, user: Customer, monthly: Price
+    world: FakeService, user: Customer, monthly: Price
 ) -> None:
     with pytest.raises(ValidationFailed):
-        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, monthly.id, quantity=2))
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, monthly.id, quantity=2))
     assert world.gateway.calls["create_checkout_session"] == 0
 
 
@@ -223,21 +194,68 @@ async def test_a_quantity_above_one_is_refused_for_a_recurring_price(
     ],
     ids=["unknown", "inactive price", "archived product"],
 )
-async def test_an_unknown_or_inactive_price_is_not_found(world: World, user: Customer, price: Price | None) -> None:
+async def test_an_unknown_or_inactive_price_is_not_found(
+    world: FakeService, user: Customer, price: Price | None
+) -> None:
     if price is not None:
         world.gateway.add_price(price)
     with pytest.raises(NotFound):
-        await world.start_checkout().execute(StartCheckoutCommand(user.user_id, "price_x"))
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, "price_x"))
     assert world.gateway.calls["create_customer"] == 0
     assert world.gateway.calls["create_checkout_session"] == 0
+
+
+# --- The price, from the cached catalog ---------------------------------------------------------
+
+
+async def test_a_price_the_catalog_lists_needs_no_lookup_at_stripe(
+    world: FakeService, user: Customer, one_time: Price
+) -> None:
+    for _ in range(3):
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["list_products"] == 1  # the catalog, filled once
+    assert world.gateway.calls["get_price"] == 0
+    assert (world.gateway.calls["create_customer"], world.gateway.calls["create_checkout_session"]) == (1, 3)
+
+
+async def test_a_price_new_since_the_catalog_was_cached_is_looked_up_at_stripe(
+    world: FakeService, user: Customer, one_time: Price
+) -> None:
+    await (await world.get(GetCatalog)).products()  # cached before the price exists
+    newer = world.gateway.add_price(PriceFactory.build(id="price_new", product_id="prod_new", unit_amount=900))
+
+    started = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, newer.id))
+
+    assert started.order_id is not None
+    assert world.gateway.calls["get_price"] == 1
+
+
+@pytest.mark.parametrize("retired", ["price", "product"])
+async def test_a_price_retired_since_the_catalog_was_cached_is_refused_by_stripe_and_records_no_order(
+    world: FakeService, user: Customer, one_time: Price, retired: str
+) -> None:
+    await (await world.get(GetCatalog)).products()
+    # No webhook has told the cache yet.
+    stale = replace(one_time, active=False) if retired == "price" else replace(one_time, product_active=False)
+    world.gateway.prices[one_time.id] = stale
+
+    with pytest.raises(PriceNotAvailable):
+        await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+
+    assert world.gateway.calls["create_checkout_session"] == 1
+    async with world.uow() as uow:
+        assert await uow.orders.list_for_user(user.user_id) == []
 
 
 # --- The Stripe customer ----------------------------------------------------------------------
 
 
-async def test_a_second_checkout_reuses_the_stripe_customer(world: World, user: Customer, one_time: Price) -> None:
-    first = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
-    second = await world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id))
+async def test_a_second_checkout_reuses_the_stripe_customer(
+    world: FakeService, user: Customer, one_time: Price
+) -> None:
+    first = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
+    second = await (await world.get(StartCheckout)).execute(StartCheckoutCommand(user.user_id, one_time.id))
 
     assert world.gateway.calls["create_customer"] == 1
     customer_ids = {world.gateway.sessions[s.id].customer_id for s in (first, second)}
@@ -248,11 +266,10 @@ async def test_a_second_checkout_reuses_the_stripe_customer(world: World, user: 
 
 
 async def test_twenty_concurrent_checkouts_of_one_user_create_one_stripe_customer(
-    world: World, user: Customer, one_time: Price
+    world: FakeService, user: Customer, one_time: Price
 ) -> None:
-    started = await asyncio.gather(
-        *(world.start_checkout().execute(StartCheckoutCommand(user.user_id, one_time.id)) for _ in range(20))
-    )
+    checkouts = [await world.get(StartCheckout) for _ in range(20)]  # twenty requests
+    started = await asyncio.gather(*(c.execute(StartCheckoutCommand(user.user_id, one_time.id)) for c in checkouts))
 
     assert world.gateway.calls["create_customer"] == 1
     assert len({world.gateway.sessions[s.id].customer_id for s in started}) == 1
@@ -260,38 +277,39 @@ async def test_twenty_concurrent_checkouts_of_one_user_create_one_stripe_custome
         assert len(await uow.orders.list_for_user(user.user_id)) == 20
 
 
-async def test_ensure_stripe_customer_creates_once_and_stores_the_link(world: World, user: Customer) -> None:
-    first = await world.ensure_customer().execute(user.user_id)
-    second = await world.ensure_customer().execute(user.user_id)
+async def test_ensure_stripe_customer_creates_once_and_stores_the_link(world: FakeService, user: Customer) -> None:
+    first = await (await world.get(EnsureStripeCustomer)).execute(user.user_id)
+    second = await (await world.get(EnsureStripeCustomer)).execute(user.user_id)
 
     assert first == second
+    assert first.stripe_customer_id is not None
     assert world.gateway.calls["create_customer"] == 1
     async with world.uow() as uow:
         stored = await uow.customers.get(user.user_id)
-    assert stored is not None and stored.stripe_customer_id == first
+    assert stored == first  # the customer as stored, so checkout need not read it again
 
 
 async def test_ensure_stripe_customer_after_a_lost_commit_gets_the_same_customer_back(
-    world: World, user: Customer
+    world: FakeService, user: Customer
 ) -> None:
     # Stripe answered, but our commit never happened: the idempotency key makes Stripe replay.
     lost = await world.gateway.create_customer(
         user_id=user.user_id, email=user.email, idempotency_key="customer:user_1"
     )
-    assert await world.ensure_customer().execute(user.user_id) == lost
+    assert (await (await world.get(EnsureStripeCustomer)).execute(user.user_id)).stripe_customer_id == lost
     assert len(world.gateway.customers) == 1
 
 
-async def test_ensure_stripe_customer_refuses_an_unknown_user(world: World) -> None:
+async def test_ensure_stripe_customer_refuses_an_unknown_user(world: FakeService) -> None:
     with pytest.raises(NotFound):
-        await world.ensure_customer().execute("user_nobody")
+        await (await world.get(EnsureStripeCustomer)).execute("user_nobody")
     assert world.gateway.calls["create_customer"] == 0
 
 
-async def test_a_stripe_failure_creating_the_customer_stores_no_link(world: World, user: Customer) -> None:
+async def test_a_stripe_failure_creating_the_customer_stores_no_link(world: FakeService, user: Customer) -> None:
     world.gateway.fail_next("create_customer")
     with pytest.raises(PaymentProviderUnavailable):
-        await world.ensure_customer().execute(user.user_id)
+        await (await world.get(EnsureStripeCustomer)).execute(user.user_id)
     async with world.uow() as uow:
         stored = await uow.customers.get(user.user_id)
     assert stored is not None and stored.stripe_customer_id is None
@@ -300,31 +318,34 @@ async def test_a_stripe_failure_creating_the_customer_stores_no_link(world: Worl
 # --- RegisterUser -----------------------------------------------------------------------------
 
 
-async def test_register_user_takes_the_email_from_the_directory_when_the_token_has_none(world: World) -> None:
+async def test_register_user_takes_the_email_from_the_directory_when_the_token_has_none(world: FakeService) -> None:
     world.directory.emails["user_2"] = "grace@example.com"
-    customer = await world.register().execute(Identity("user_2"))
+    customer = await (await world.get(RegisterUser)).execute(Identity("user_2"))
     assert customer == Customer("user_2", "grace@example.com")
 
 
-async def test_register_user_prefers_the_tokens_email(world: World) -> None:
+async def test_register_user_prefers_the_tokens_email(world: FakeService) -> None:
     world.directory.emails["user_2"] = "old@example.com"
-    customer = await world.register().execute(Identity("user_2", email="new@example.com"))
+    customer = await (await world.get(RegisterUser)).execute(Identity("user_2", email="new@example.com"))
     assert customer.email == "new@example.com"
 
 
-async def test_register_user_updates_a_changed_email_and_keeps_the_stripe_link(world: World, user: Customer) -> None:
-    stripe_id = await world.ensure_customer().execute(user.user_id)
-    updated = await world.register().execute(Identity(user.user_id, email="ada@new.example"))
+async def test_register_user_updates_a_changed_email_and_keeps_the_stripe_link(
+    world: FakeService, user: Customer
+) -> None:
+    stripe_id = (await (await world.get(EnsureStripeCustomer)).execute(user.user_id)).stripe_customer_id
+    updated = await (await world.get(RegisterUser)).execute(Identity(user.user_id, email="ada@new.example"))
     assert updated == Customer(user.user_id, "ada@new.example", stripe_id)
 
 
-async def test_register_user_keeps_the_known_email_when_the_token_has_none(world: World, user: Customer) -> None:
+async def test_register_user_keeps_the_known_email_when_the_token_has_none(world: FakeService, user: Customer) -> None:
     world.directory.emails[user.user_id] = "other@example.com"
-    again = await world.register().execute(Identity(user.user_id))
+    again = await (await world.get(RegisterUser)).execute(Identity(user.user_id))
     assert again.email == "ada@example.com"
 
 
-async def test_concurrent_first_sign_ins_record_one_user(world: World) -> None:
-    results = await asyncio.gather(*(world.register().execute(Identity("user_3", "c@x.io")) for _ in range(10)))
+async def test_concurrent_first_sign_ins_record_one_user(world: FakeService) -> None:
+    sign_ins = [await world.get(RegisterUser) for _ in range(10)]
+    results = await asyncio.gather(*(r.execute(Identity("user_3", "c@x.io")) for r in sign_ins))
     assert {r.email for r in results} == {"c@x.io"}
     assert list(world.store.customers) == ["user_3"]

@@ -4,37 +4,50 @@ from __future__ import annotations
 
 import pytest
 
-from application.webhooks import catalog_handlers, order_handlers, subscription_handlers
-from application.webhooks.dispatch import handler_for
+from application.ports.stripe_objects import CatalogObject, CheckoutSession, PaymentIntent, SubscriptionState
+from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
+from application.webhooks.dispatch import route_for
+from application.webhooks.order_handlers import (
+    CheckoutCompleted,
+    CheckoutExpired,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+)
+from application.webhooks.subscription_handlers import SubscriptionChanged
 
-HANDLED = {
-    "checkout.session.completed": order_handlers.checkout_completed,
-    "checkout.session.expired": order_handlers.checkout_expired,
-    "payment_intent.amount_capturable_updated": order_handlers.payment_authorized,
-    "payment_intent.succeeded": order_handlers.payment_captured,
-    "payment_intent.canceled": order_handlers.payment_canceled,
-    "customer.subscription.created": subscription_handlers.subscription_changed,
-    "customer.subscription.updated": subscription_handlers.subscription_changed,
-    "customer.subscription.deleted": subscription_handlers.subscription_changed,
-    "customer.subscription.paused": subscription_handlers.subscription_changed,
-    "customer.subscription.resumed": subscription_handlers.subscription_changed,
-    "product.created": catalog_handlers.products_changed,
-    "product.updated": catalog_handlers.products_changed,
-    "product.deleted": catalog_handlers.products_changed,
-    "price.created": catalog_handlers.products_changed,
-    "price.updated": catalog_handlers.products_changed,
-    "price.deleted": catalog_handlers.products_changed,
-    "coupon.created": catalog_handlers.coupons_changed,
-    "coupon.updated": catalog_handlers.coupons_changed,
-    "coupon.deleted": catalog_handlers.coupons_changed,
-    "promotion_code.created": catalog_handlers.coupons_changed,
-    "promotion_code.updated": catalog_handlers.coupons_changed,
+HANDLED: dict[str, tuple[type, type]] = {
+    "checkout.session.completed": (CheckoutSession, CheckoutCompleted),
+    "checkout.session.expired": (CheckoutSession, CheckoutExpired),
+    "payment_intent.amount_capturable_updated": (PaymentIntent, PaymentAuthorized),
+    "payment_intent.succeeded": (PaymentIntent, PaymentCaptured),
+    "payment_intent.canceled": (PaymentIntent, PaymentCanceled),
+    "customer.subscription.created": (SubscriptionState, SubscriptionChanged),
+    "customer.subscription.updated": (SubscriptionState, SubscriptionChanged),
+    "customer.subscription.deleted": (SubscriptionState, SubscriptionChanged),
+    "customer.subscription.paused": (SubscriptionState, SubscriptionChanged),
+    "customer.subscription.resumed": (SubscriptionState, SubscriptionChanged),
+    "product.created": (CatalogObject, ProductsChanged),
+    "product.updated": (CatalogObject, ProductsChanged),
+    "product.deleted": (CatalogObject, ProductsChanged),
+    "price.created": (CatalogObject, ProductsChanged),
+    "price.updated": (CatalogObject, ProductsChanged),
+    "price.deleted": (CatalogObject, ProductsChanged),
+    "coupon.created": (CatalogObject, CouponsChanged),
+    "coupon.updated": (CatalogObject, CouponsChanged),
+    "coupon.deleted": (CatalogObject, CouponsChanged),
+    "promotion_code.created": (CatalogObject, CouponsChanged),
+    "promotion_code.updated": (CatalogObject, CouponsChanged),
 }
 
 
-@pytest.mark.parametrize(("event_type", "handler"), HANDLED.items(), ids=HANDLED.keys())
-def test_each_event_type_of_the_contract_goes_to_its_handler(event_type: str, handler: object) -> None:
-    assert handler_for(event_type) is handler
+@pytest.mark.parametrize(("event_type", "expected"), HANDLED.items(), ids=HANDLED.keys())
+def test_each_event_type_of_the_contract_goes_to_its_handler_which_reads_its_object(
+    event_type: str, expected: tuple[type, type]
+) -> None:
+    route = route_for(event_type)
+    assert route is not None
+    assert (route.reads, route.handler) == expected
 
 
 @pytest.mark.parametrize(
@@ -54,4 +67,4 @@ def test_each_event_type_of_the_contract_goes_to_its_handler(event_type: str, ha
     ],
 )
 def test_any_other_event_type_has_no_handler_and_is_only_acknowledged(event_type: str) -> None:
-    assert handler_for(event_type) is None
+    assert route_for(event_type) is None

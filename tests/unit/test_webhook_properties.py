@@ -6,6 +6,8 @@ performed exactly once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,25 +15,17 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.babel.money_formatter import BabelMoneyFormatter
-from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.email import InMemoryEmailSender
-from adapters.in_memory.tokens import InMemoryUserDirectory
-from adapters.in_memory.unit_of_work import InMemoryUnitOfWork
-from adapters.in_process.cache import InMemoryCache
-from adapters.stripe.event_verifier import StripeEventVerifier
-from application.catalog.invalidate_catalog import InvalidateCatalog
-from application.checkout.start_checkout import CheckoutSettings, StartCheckout, StartCheckoutCommand
+from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
+from adapters.in_memory.unit_of_work import InMemoryStore
+from application.checkout.start_checkout import StartCheckout, StartCheckoutCommand
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
-from application.orders.advance_order import AdvanceOrder
-from application.orders.capture_order import CaptureOrder
-from application.orders.confirmation import ConfirmationSettings, OrderEffects
+from application.orders.capture_order import CaptureSettings
+from application.orders.confirmation import ConfirmationSettings
 from application.outbox import Outbox
-from application.ports.payment_gateway import SubscriptionState
+from application.ports.stripe_objects import SubscriptionState
 from application.ports.tokens import Identity
-from application.subscriptions.sync_subscription import SyncSubscription
-from application.webhooks.context import WebhookContext
 from application.webhooks.process_event import ProcessStripeEvent, WebhookHandlingFailed
 from domain.order import OrderStatus
 from domain.subscription import SubscriptionStatus as S
@@ -47,9 +41,9 @@ from tests.integration.webhook_support import (
     subscription_event,
     subscription_state,
 )
+from tests.support.container import WEBHOOK_SECRET, Fakes, FakeService, FakeSettings, fake_service
 from tests.support.stripe_events import signed
 
-SECRET = "whsec_property_tests"
 # Reads a handler makes, which may fail; effects' calls are counted exactly, so they never fail here.
 HICCUPS = ("get_payment_intent", "get_subscription")
 USER = "user_prop"
@@ -59,50 +53,32 @@ PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_che
 
 @dataclass
 class World:
-    """The webhook use case wired to in-memory fakes, exactly as the container wires the real ones."""
+    """The webhook use case as the service's container wires it, on in-memory fakes; each delivery
+    (and each sweep) is a request of its own."""
 
-    uow: InMemoryUnitOfWork
-    gateway: Any
-    email: InMemoryEmailSender
-    outbox: Outbox
-    process: ProcessStripeEvent
-    checkout: StartCheckout
+    service: FakeService
 
-    @classmethod
-    def build(cls, *, auto_capture: bool = False) -> World:
-        uow, gateway, email, clock = InMemoryUnitOfWork(), stripe_gateway(), InMemoryEmailSender(), ManualClock()
-        effects = OrderEffects(
-            uow, gateway, email, BabelMoneyFormatter("en_US"), ConfirmationSettings("https://shop.example/orders/{order_id}")
-        )
-        outbox = Outbox(uow, clock, effects.performers())
-        advance = AdvanceOrder(clock, outbox)
-        context = WebhookContext(
-            uow,
-            gateway,
-            advance,
-            CaptureOrder(uow, gateway, advance, outbox),
-            SyncSubscription(gateway),
-            InvalidateCatalog(InMemoryCache(clock)),
-            auto_capture,
-        )
-        process = ProcessStripeEvent(StripeEventVerifier([SECRET]), uow, clock, outbox, context)
-        checkout = StartCheckout(
-            uow,
-            gateway,
-            EnsureStripeCustomer(uow, gateway),
-            clock,
-            CheckoutSettings("https://shop.example/ok", "https://shop.example/no", True),
-        )
-        return cls(uow, gateway, email, outbox, process, checkout)
+    @property
+    def gateway(self) -> InMemoryPaymentGateway:
+        return self.service.fakes.gateway
+
+    @property
+    def email(self) -> InMemoryEmailSender:
+        return self.service.fakes.email
+
+    @property
+    def store(self) -> InMemoryStore:
+        return self.service.fakes.store
 
     async def sign_in(self) -> None:
-        await RegisterUser(self.uow, InMemoryUserDirectory()).execute(Identity(USER, EMAIL))
+        await (await self.service.get(RegisterUser)).execute(Identity(USER, EMAIL))
 
     async def deliver(self, payload: dict[str, Any]) -> bool:
         """One delivery as Stripe makes it; False when the service answered 500 (Stripe retries)."""
-        body, header = signed(payload, SECRET)
+        body, header = signed(payload, WEBHOOK_SECRET)
+        process = await self.service.get(ProcessStripeEvent)
         try:
-            await self.process.execute(body, header)
+            await process.execute(body, header)
         except WebhookHandlingFailed:
             return False
         return True
@@ -118,12 +94,22 @@ class World:
                 await self.deliver(payload)
         assert all(self._status(p["id"]) in (EventStatus.PROCESSED, EventStatus.IGNORED) for p in sent)
         for _ in range(3):
-            await self.outbox.run_pending()
-        assert all(effect.done_at is not None for effect in self.uow.store.effects.values())
+            await (await self.service.get(Outbox)).run_pending()
+        assert all(effect.done_at is not None for effect in self.store.effects.values())
 
     def _status(self, event_id: str) -> EventStatus | None:
-        stored = self.uow.store.events.get(event_id)
+        stored = self.store.events.get(event_id)
         return stored.status if stored else None
+
+
+@contextlib.asynccontextmanager
+async def world(*, auto_capture: bool = False) -> AsyncIterator[World]:
+    settings = FakeSettings(
+        confirmation=ConfirmationSettings("https://shop.example/orders/{order_id}"),
+        capture=CaptureSettings(automatic=auto_capture),
+    )
+    async with fake_service(Fakes(gateway=stripe_gateway()), settings) as service:
+        yield World(service)
 
 
 class Stripe:
@@ -219,9 +205,13 @@ class OrderStripe(Stripe):
 
 
 async def _order_scenario(data: st.DataObject, story: str, auto_capture: bool) -> None:
-    world = World.build(auto_capture=auto_capture)
+    async with world(auto_capture=auto_capture) as running:
+        await _order_story(running, data, story, auto_capture)
+
+
+async def _order_story(world: World, data: st.DataObject, story: str, auto_capture: bool) -> None:
     await world.sign_in()
-    started = await world.checkout.execute(StartCheckoutCommand(USER, USD_PRICE.id))
+    started = await (await world.service.get(StartCheckout)).execute(StartCheckoutCommand(USER, USD_PRICE.id))
     assert started.order_id
     stripe = OrderStripe(world, data, started.id)
 
@@ -234,7 +224,7 @@ async def _order_scenario(data: st.DataObject, story: str, auto_capture: bool) -
     expected = FINAL_STATUS[story]
     if auto_capture and expected is OrderStatus.AUTHORIZED:
         expected = OrderStatus.CAPTURED
-    order = world.uow.store.orders[started.order_id]
+    order = world.store.orders[started.order_id]
     captured = expected is OrderStatus.CAPTURED
     assert order.status is expected
     assert [m.to for m in world.email.sent] == ([EMAIL] if captured else [])
@@ -299,9 +289,16 @@ def _apply(state: SubscriptionState, change: tuple[str, Any], at: int) -> tuple[
 async def _subscription_scenario(
     data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
 ) -> None:
-    world = World.build()
+    async with world() as running:
+        await _subscription_story(running, data, first_status, changes, via_checkout)
+
+
+async def _subscription_story(
+    world: World, data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
+) -> None:
     await world.sign_in()
-    customer_id = await EnsureStripeCustomer(world.uow, world.gateway).execute(USER)
+    customer_id = (await (await world.service.get(EnsureStripeCustomer)).execute(USER)).stripe_customer_id
+    assert customer_id is not None
     stripe = Stripe(world, data)
     second = T0 - 1000
     state = world.gateway.add_subscription(subscription_state(SUB, customer_id, first_status, period_end=T0))
@@ -323,7 +320,7 @@ async def _subscription_scenario(
     await stripe.deliver_some(all_of_them=True)
     await world.settle(stripe.sent)
 
-    stored = world.uow.store.subscriptions[SUB]
+    stored = world.store.subscriptions[SUB]
     truth = world.gateway.subscriptions[SUB]
     assert (
         stored.status,
@@ -344,7 +341,7 @@ async def _subscription_scenario(
         customer_id,
         USER,
     )
-    assert world.uow.store.customers[USER].stripe_customer_id == customer_id
+    assert world.store.customers[USER].stripe_customer_id == customer_id
     assert world.email.sent == []
 
 

@@ -17,17 +17,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
-    CheckoutSession,
-    CheckoutSessionRequest,
-    PaymentIntent,
-    Price,
-    SubscriptionState,
-)
+from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable, PriceNotAvailable
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 from domain.subscription import SubscriptionStatus
 
 
@@ -153,8 +145,10 @@ class InMemoryPaymentGateway:
         await self._enter("create_checkout_session")
         if (found := self._replay("create_checkout_session", idempotency_key, request)) is not None:
             return found  # type: ignore[no-any-return]
-        if any(line.price_id not in self.prices for line in request.lines):
-            raise PaymentProviderRejected("The payment provider refused the request.")
+        for line in request.lines:
+            price = self.prices.get(line.price_id)
+            if price is None or not price.active or not price.product_active:
+                raise PriceNotAvailable()
         total = sum((self.prices[line.price_id].unit_amount or 0) * line.quantity for line in request.lines)
         first = self.prices[request.lines[0].price_id]
         session_id = self._id("cs")
@@ -223,16 +217,33 @@ class InMemoryPaymentGateway:
         return f"https://billing.example/portal/{customer_id}"
 
     async def list_products(self) -> Sequence[CatalogProduct]:
+        """The products arranged with `add_product`, and the prices arranged with `add_price` under
+        their products, as Stripe lists both: active ones only."""
         await self._enter("list_products")
-        return [
-            replace(product, prices=[p for p in product.prices if p.id not in self._archived])
+        listed = {
+            product.id: replace(product, prices=[p for p in product.prices if p.id not in self._archived])
             for product in self.products
             if product.id not in self._archived
-        ]
+        }
+        for price in self.prices.values():
+            if not (price.active and price.product_active) or price.product_id in self._archived:
+                continue
+            product = listed.get(price.product_id) or CatalogProduct(
+                price.product_id, price.product_name, None, (), (), {}, None, ()
+            )
+            if all(p.id != price.id for p in product.prices):
+                listed[product.id] = replace(product, prices=[*product.prices, _catalog_price(price)])
+        return list(listed.values())
 
     async def list_coupons(self) -> Sequence[CatalogCoupon]:
         await self._enter("list_coupons")
         return list(self.coupons)
+
+
+def _catalog_price(price: Price) -> CatalogPrice:
+    return CatalogPrice(
+        price.id, price.type, price.currency, price.unit_amount, price.interval, price.interval_count, price.lookup_key
+    )
 
 
 __all__ = ["CatalogPrice", "InMemoryPaymentGateway"]

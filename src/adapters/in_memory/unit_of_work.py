@@ -1,229 +1,181 @@
-"""In-memory unit of work: the fake behind every use-case test.
+"""In-memory unit of work: the fake behind every use-case test, with PostgreSQL's concurrency.
 
-Transactions run one at a time (an asyncio.Lock), like SQLite's single writer, so `for_update`
-needs no extra locking. Changes are staged on a copy of the store and published by `commit`.
+Transactions run concurrently, as on PostgreSQL (READ COMMITTED): each sees what others committed
+plus its own writes, which it publishes on commit. A row is locked until the transaction ends by a
+`for_update` read and by every write (an UPDATE or INSERT locks its row; a conditional claim waits
+for the lock, then re-reads the row). So a use case that reads, calls Stripe, then writes without
+`for_update` loses updates here exactly as it would in production, and a unit test with two
+concurrent calls catches it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from application.errors import Conflict
-from application.ports.repositories import Effect
+from adapters.in_memory.repositories import (
+    InMemoryCustomerRepository,
+    InMemoryEffectRepository,
+    InMemoryOrderRepository,
+    InMemorySubscriptionRepository,
+    InMemoryWebhookEventRepository,
+)
+from application.errors import StorageUnavailable
+from application.ports.repositories import Effect, Recorded
 from domain.customer import Customer
-from domain.order import Order, OrderStatus
+from domain.order import Order
 from domain.subscription import Subscription
-from domain.webhook_event import EventStatus, WebhookEvent
+from domain.webhook_event import WebhookEvent
+
+# Longer than any test's legitimate wait; a deadlock (two transactions locking rows in opposite
+# orders) fails like PostgreSQL's deadlock detection instead of hanging the test run.
+LOCK_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
 class InMemoryStore:
+    """What is committed. Tests read it directly to assert on stored state."""
+
     customers: dict[str, Customer] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     events: dict[str, WebhookEvent] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
-    leases: dict[str, datetime] = field(default_factory=dict)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    leases: dict[str, datetime] = field(default_factory=dict)  # effect key → leased until
+    locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict, repr=False)
 
 
-# Every table of the store: copied into a transaction, published by commit, restored by rollback.
-_TABLES = tuple(f.name for f in fields(InMemoryStore) if f.name != "lock")
+_DELETED = object()
 
 
-def _copy_tables(source: InMemoryStore, target: InMemoryStore) -> None:
-    for name in _TABLES:
-        setattr(target, name, dict(getattr(source, name)))
+class Transaction:
+    """One transaction's view of the store: committed rows overlaid with its own writes."""
 
-
-class InMemoryCustomerRepository:
     def __init__(self, store: InMemoryStore) -> None:
-        self._s = store
+        self._store = store
+        self._writes: dict[str, dict[str, object]] = {}
+        self._held: list[asyncio.Lock] = []
+        self._held_keys: set[tuple[str, str]] = set()
 
-    async def get(self, user_id: str, *, for_update: bool = False) -> Customer | None:
-        return self._s.customers.get(user_id)
+    async def lock(self, table: str, key: str) -> None:
+        """Take the row's lock until this transaction ends (re-entrant within the transaction)."""
+        if (table, key) in self._held_keys:
+            return
+        row_lock = self._store.locks.setdefault((table, key), asyncio.Lock())
+        try:
+            await asyncio.wait_for(row_lock.acquire(), LOCK_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise StorageUnavailable(f"lock wait timeout on {table} {key}") from exc
+        self._held.append(row_lock)
+        self._held_keys.add((table, key))
 
-    async def get_by_stripe_id(self, stripe_customer_id: str) -> Customer | None:
-        return next((c for c in self._s.customers.values() if c.stripe_customer_id == stripe_customer_id), None)
+    def get(self, table: str, key: str) -> Any:
+        mine = self._writes.get(table, {})
+        if key in mine:
+            found = mine[key]
+            return None if found is _DELETED else found
+        return getattr(self._store, table).get(key)
 
-    async def add_if_absent(self, customer: Customer) -> bool:
-        if customer.user_id in self._s.customers:
-            return False
-        self._s.customers[customer.user_id] = customer
-        return True
+    def put(self, table: str, key: str, value: object) -> None:
+        self._writes.setdefault(table, {})[key] = value
 
-    async def save(self, customer: Customer) -> None:
-        owner = await self.get_by_stripe_id(customer.stripe_customer_id) if customer.stripe_customer_id else None
-        if owner and owner.user_id != customer.user_id:
-            raise Conflict("that Stripe customer already belongs to another user")
-        self._s.customers[customer.user_id] = customer
+    def delete(self, table: str, key: str) -> None:
+        self.put(table, key, _DELETED)
 
+    def rows(self, table: str) -> Iterator[Any]:
+        mine = self._writes.get(table, {})
+        for key, value in getattr(self._store, table).items():
+            if key not in mine:
+                yield value
+        yield from (value for value in mine.values() if value is not _DELETED)
 
-class InMemoryOrderRepository:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._s = store
+    def publish(self) -> None:
+        for table, writes in self._writes.items():
+            committed = getattr(self._store, table)
+            for key, value in writes.items():
+                if value is _DELETED:
+                    committed.pop(key, None)
+                else:
+                    committed[key] = value
+        self._writes = {}
 
-    async def add(self, order: Order) -> None:
-        if order.id in self._s.orders:
-            raise Conflict(f"order {order.id} exists")
-        self._check_unique(order)
-        self._s.orders[order.id] = order
+    def discard(self) -> None:
+        self._writes = {}
 
-    def _check_unique(self, order: Order) -> None:
-        """Like the database's unique keys: one order per checkout session and per payment."""
-        for other in self._s.orders.values():
-            same_session = order.checkout_session_id and other.checkout_session_id == order.checkout_session_id
-            same_payment = order.payment_intent_id and other.payment_intent_id == order.payment_intent_id
-            if other.id != order.id and (same_session or same_payment):
-                raise Conflict(f"order {other.id} already has that checkout session or payment")
-
-    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        return self._s.orders.get(order_id)
-
-    async def get_by_checkout_session(self, session_id: str, *, for_update: bool = False) -> Order | None:
-        return next((o for o in self._s.orders.values() if o.checkout_session_id == session_id), None)
-
-    async def save(self, order: Order) -> None:
-        self._check_unique(order)
-        self._s.orders[order.id] = order
-
-    async def list_for_user(self, user_id: str) -> Sequence[Order]:
-        mine = [o for o in self._s.orders.values() if o.user_id == user_id]
-        return sorted(mine, key=lambda o: (o.created_at, o.id), reverse=True)
-
-    async def list_by_status(self, status: OrderStatus) -> Sequence[Order]:
-        return sorted((o for o in self._s.orders.values() if o.status == status), key=lambda o: (o.created_at, o.id))
-
-
-class InMemorySubscriptionRepository:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._s = store
-
-    async def get(self, stripe_subscription_id: str, *, for_update: bool = False) -> Subscription | None:
-        return self._s.subscriptions.get(stripe_subscription_id)
-
-    async def save(self, subscription: Subscription) -> None:
-        self._s.subscriptions[subscription.stripe_subscription_id] = subscription
-
-    async def current_for_user(self, user_id: str) -> Subscription | None:
-        mine = [s for s in self._s.subscriptions.values() if s.user_id == user_id]
-        mine.sort(key=lambda s: (not s.is_live, -s.current_period_end.timestamp() if s.current_period_end else 0.0))
-        return mine[0] if mine else None
-
-
-class InMemoryWebhookEventRepository:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._s = store
-
-    async def add_if_absent(self, event: WebhookEvent) -> bool:
-        if event.id in self._s.events:
-            return False
-        self._s.events[event.id] = event
-        return True
-
-    async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None:
-        return self._s.events.get(event_id)
-
-    async def claim(self, event_id: str, *, now: datetime) -> WebhookEvent | None:
-        stored = self._s.events.get(event_id)
-        if stored is None or not stored.needs_processing:
-            return None
-        claimed = self._s.events[event_id] = stored.processed(now)
-        return claimed
-
-    async def save(self, event: WebhookEvent) -> None:
-        self._s.events[event.id] = event
-
-    async def list_by_status(self, status: EventStatus, *, limit: int = 50) -> Sequence[WebhookEvent]:
-        found = [e for e in self._s.events.values() if e.status == status]
-        return sorted(found, key=lambda e: e.received_at or e.created, reverse=True)[:limit]
-
-
-class InMemoryEffectRepository:
-    def __init__(self, store: InMemoryStore) -> None:
-        self._s = store
-
-    async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
-        inserted = set()
-        for effect in effects:
-            if effect.key in self._s.effects:
-                continue
-            self._s.effects[effect.key] = effect
-            if leased_until is not None:
-                self._s.leases[effect.key] = leased_until
-            inserted.add(effect.key)
-        return inserted
-
-    def _free(self, key: str, now: datetime) -> bool:
-        effect = self._s.effects.get(key)
-        lease = self._s.leases.get(key)
-        return effect is not None and effect.done_at is None and (lease is None or lease < now)
-
-    async def claim(self, key: str, *, now: datetime, lease_seconds: int) -> Effect | None:
-        if not self._free(key, now):
-            return None
-        self._s.leases[key] = now + timedelta(seconds=lease_seconds)
-        claimed = replace(self._s.effects[key], attempts=self._s.effects[key].attempts + 1)
-        self._s.effects[key] = claimed
-        return claimed
-
-    async def complete(self, *keys: str, now: datetime) -> None:
-        for key in keys:
-            if key in self._s.effects:
-                self._s.effects[key] = replace(self._s.effects[key], done_at=now, last_error=None)
-                self._s.leases.pop(key, None)
-
-    async def release(self, key: str, *, error: str) -> None:
-        self._s.effects[key] = replace(self._s.effects[key], last_error=error[:2000])
-        self._s.leases.pop(key, None)
-
-    async def list_pending(self, *, now: datetime, limit: int = 50) -> Sequence[Effect]:
-        pending = [e for e in self._s.effects.values() if self._free(e.key, now)]
-        return sorted(pending, key=lambda e: e.created_at)[:limit]
+    def release(self) -> None:
+        for row_lock in self._held:
+            row_lock.release()
+        self._held, self._held_keys = [], set()
 
 
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore | None = None) -> None:
         self.store = store or InMemoryStore()
-        self.commits = 0
-        self._staged: InMemoryStore | None = None
+        self._transaction: Transaction | None = None
+        self._registered: list[Recorded] = []
+        self._committed: list[Recorded] = []
 
     async def __aenter__(self) -> Self:
-        await self.store.lock.acquire()
-        staged = copy.copy(self.store)
-        _copy_tables(self.store, staged)
-        self._staged = staged
-        self.customers = InMemoryCustomerRepository(staged)
-        self.orders = InMemoryOrderRepository(staged)
-        self.subscriptions = InMemorySubscriptionRepository(staged)
-        self.events = InMemoryWebhookEventRepository(staged)
-        self.effects = InMemoryEffectRepository(staged)
+        if self._transaction is not None:
+            raise RuntimeError("unit of work entered again while its transaction is open")
+        transaction = self._transaction = Transaction(self.store)
+        self._registered = []
+        self.customers = InMemoryCustomerRepository(transaction)
+        self.orders = InMemoryOrderRepository(transaction)
+        self.subscriptions = InMemorySubscriptionRepository(transaction)
+        self.events = InMemoryWebhookEventRepository(transaction)
+        self.effects = InMemoryEffectRepository(transaction)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._staged = None
-        self.store.lock.release()
+        transaction, self._transaction = self._transaction, None
+        self._registered = []
+        if transaction is not None:
+            transaction.discard()
+            transaction.release()
+
+    def _open(self) -> Transaction:
+        if self._transaction is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._transaction
 
     async def commit(self) -> None:
-        if self._staged is None:
-            raise RuntimeError("unit of work used outside `async with`")
-        _copy_tables(self._staged, self.store)
-        self.commits += 1
+        transaction = self._open()
+        transaction.publish()
+        transaction.release()  # like COMMIT: the locks go with the transaction…
+        self._transaction = Transaction(self.store)  # …and the block goes on in a new one
+        self._rebind(self._transaction)
+        self._committed += self._registered
+        self._registered = []
 
     async def rollback(self) -> None:
-        if self._staged is not None:
-            _copy_tables(self.store, self._staged)
+        transaction = self._open()
+        transaction.discard()
+        transaction.release()
+        self._transaction = Transaction(self.store)
+        self._rebind(self._transaction)
+        self._registered = []
+
+    def _rebind(self, transaction: Transaction) -> None:
+        for repository in (self.customers, self.orders, self.subscriptions, self.events, self.effects):
+            repository.bind(transaction)
+
+    def register_effects(self, recorded: Iterable[Recorded]) -> None:
+        self._open()
+        self._registered.extend(recorded)
+
+    def collect_effects(self) -> list[Recorded]:
+        collected, self._committed = self._committed, []
+        return collected
 
     async def store_event(self, event: WebhookEvent) -> bool:
-        if self._staged is not None:
+        if self._transaction is not None:
             raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
         async with self:
             inserted = await self.events.add_if_absent(event)

@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from adapters.in_process.clock import SystemClock
 from application.ports.clock import Clock
 
+T = TypeVar("T")
 
-class SingleFlight:
+
+class SingleFlight(Generic[T]):
     """Concurrent calls for the same key share one run of `work`.
 
     The first caller leads and runs `work`; the others wait for its result. If the leader fails
@@ -20,9 +23,9 @@ class SingleFlight:
     """
 
     def __init__(self) -> None:
-        self._flights: dict[str, asyncio.Future[bytes]] = {}
+        self._flights: dict[str, asyncio.Future[T]] = {}
 
-    async def run(self, key: str, work: Callable[[], Awaitable[bytes]]) -> bytes:
+    async def run(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
         for last_try in (False, True):
             flight = self._flights.get(key)
             if flight is None:
@@ -38,8 +41,8 @@ class SingleFlight:
                 raise error
         return await self._lead(key, work)
 
-    async def _lead(self, key: str, work: Callable[[], Awaitable[bytes]]) -> bytes:
-        flight: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    async def _lead(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
+        flight: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._flights[key] = flight
         try:
             value = await work()
@@ -76,7 +79,7 @@ class InMemoryCache:
         self._entries: dict[str, _Entry] = {}
         self._keys_by_tag: dict[str, set[str]] = {}
         self._tag_epochs: dict[str, int] = {}
-        self._flights = SingleFlight()
+        self._flights: SingleFlight[bytes] = SingleFlight()
 
     async def get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)

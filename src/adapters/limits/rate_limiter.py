@@ -75,7 +75,7 @@ class LimitsRateLimiter:
 
 def redis_storage(url: str, key_prefix: str) -> tuple[Storage, ConnectionPool]:
     # Our own pool, so `aclose()` can release the connections the storage opened.
-    pool = ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    pool = ConnectionPool.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     storage = storage_from_string(
         "async+" + url,
         implementation="redispy",

@@ -11,6 +11,8 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.webhook_event import EVENT_ID_MAX_LENGTH, EVENT_TYPE_MAX_LENGTH
+
 
 class CustomerRow(DefaultBase):
     __tablename__ = "customers"
@@ -68,8 +70,8 @@ class WebhookEventRow(DefaultBase):
     __tablename__ = "webhook_events"
     __table_args__ = (Index("ix_webhook_events_status_received", "status", "received_at"),)
 
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    type: Mapped[str] = mapped_column(String(255))
+    id: Mapped[str] = mapped_column(String(EVENT_ID_MAX_LENGTH), primary_key=True)
+    type: Mapped[str] = mapped_column(String(EVENT_TYPE_MAX_LENGTH))
     created: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,10 +9,10 @@ from adapters.persistence.driver import reusable
 from adapters.persistence.models import OrderRow
 from adapters.persistence.transaction import Transaction
 from domain.money import Money
-from domain.order import Order, OrderItem, OrderStatus
+from domain.order import Order, OrderItem, OrderStatus, cancellation_reason
 
 _FIELDS = (
-    "id", "user_id", "checkout_session_id", "payment_intent_id", "customer_email", "cancellation_reason",
+    "id", "user_id", "checkout_session_id", "payment_intent_id", "customer_email",
     "created_at", "authorized_at", "captured_at", "canceled_at", "expired_at",
 )  # fmt: skip
 
@@ -43,6 +43,7 @@ def _to_domain(row: Row[Any]) -> Order:
         status=OrderStatus(row.status),
         total=Money(row.amount_total, row.currency),
         items=tuple(OrderItem(**item) for item in row.items),
+        cancellation_reason=cancellation_reason(row.cancellation_reason) if row.cancellation_reason else None,
         **{name: getattr(row, name) for name in _FIELDS},
     )
 
@@ -62,6 +63,7 @@ def _to_values(order: Order) -> dict[str, Any]:
             }
             for i in order.items
         ],
+        "cancellation_reason": order.cancellation_reason,
         **{name: getattr(order, name) for name in _FIELDS},
     }
 

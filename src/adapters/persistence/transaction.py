@@ -37,17 +37,18 @@ class Result(Protocol):
 class Transaction:
     """One pooled connection and the transaction on it.
 
-    SQLite: SQLAlchemy's Core connection, begun on the first statement (like a Session's
-    autobegin). PostgreSQL (asyncpg): the same pooled connection, checked out in autocommit mode
-    so that SQLAlchemy never begins anything itself; this class sends BEGIN before the first
-    statement and COMMIT/ROLLBACK itself (`single_statement`: no BEGIN at all — the one statement
-    is its own transaction, durable when it returns, one round trip instead of three), and runs
-    `driver.reusable` statements through the driver (see adapters.persistence.driver). Closing
-    rolls back whatever is open and returns the connection; a connection that broke is discarded.
+    SQLite, and PostgreSQL with `fast_path=False`: SQLAlchemy's Core connection, begun on the first
+    statement (like a Session's autobegin). PostgreSQL (asyncpg) on the fast path: the same pooled
+    connection, checked out in autocommit mode so that SQLAlchemy never begins anything itself;
+    this class sends BEGIN before the first statement and COMMIT/ROLLBACK itself
+    (`single_statement`: no BEGIN at all — the one statement is its own transaction, durable when
+    it returns, one round trip instead of three), and runs `driver.reusable` statements through
+    the driver (see adapters.persistence.driver). Closing rolls back whatever is open and returns
+    the connection; a connection that broke is discarded.
     """
 
-    def __init__(self, engine: AsyncEngine, *, single_statement: bool = False) -> None:
-        self._on_driver = engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
+    def __init__(self, engine: AsyncEngine, *, single_statement: bool = False, fast_path: bool = True) -> None:
+        self._on_driver = fast_path and engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
         self._engine = autocommit_engine(engine) if self._on_driver else engine
         self._single = single_statement
         self._connection: AsyncConnection | None = None

@@ -5,6 +5,8 @@ Keys (all under `prefix`, so several apps can share one Redis):
   {prefix}t:{tag}      set of value keys carrying the tag (expires with its longest-lived member)
   {prefix}epochs       hash tag -> invalidation count; a fill that raced an invalidation is not stored
   {prefix}lock:{key}   the fill lock (SET NX PX), holding a random token
+  {prefix}invalidated  pub/sub channel: each invalidation publishes its tags (newline-separated), so
+                       processes keeping copies of the values (`RedisNearCache`) drop theirs at once
 """
 
 from __future__ import annotations
@@ -16,49 +18,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from adapters.in_process.cache import SingleFlight
+from adapters.redis.cache_scripts import INVALIDATE, RELEASE, STORE
 from application.errors import StorageUnavailable
-
-# KEYS: value key, epochs hash, tag set keys...  ARGV: value, ttl ms, check epochs (0/1),
-# tag names..., expected epochs...   Returns 1 when stored, 0 when an invalidation won the race.
-_STORE = """
-local n = #KEYS - 2
-if ARGV[3] == '1' then
-  for i = 1, n do
-    local epoch = redis.call('HGET', KEYS[2], ARGV[3 + i]) or '0'
-    if epoch ~= ARGV[3 + n + i] then return 0 end
-  end
-end
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-for i = 1, n do
-  local tag_key = KEYS[2 + i]
-  redis.call('SADD', tag_key, KEYS[1])
-  if redis.call('PTTL', tag_key) < ttl then redis.call('PEXPIRE', tag_key, ttl) end
-end
-return 1
-"""
-
-# KEYS: epochs hash, tag set keys...  ARGV: tag names...
-_INVALIDATE = """
-for i = 2, #KEYS do
-  local members = redis.call('SMEMBERS', KEYS[i])
-  for j = 1, #members, 1000 do
-    redis.call('DEL', unpack(members, j, math.min(j + 999, #members)))
-  end
-  redis.call('DEL', KEYS[i])
-  redis.call('HINCRBY', KEYS[1], ARGV[i - 1], 1)
-end
-return 1
-"""
-
-# KEYS: lock key.  ARGV: token.  Deletes the lock only if we still hold it.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 @asynccontextmanager
@@ -89,15 +55,23 @@ class RedisCache:
         self._lock_ttl_ms = max(1, int(lock_ttl * 1000))
         self._poll_interval = poll_interval
         self._owns_client = owns_client
-        self._flights = SingleFlight()
-        self._store = client.register_script(_STORE)
-        self._invalidate = client.register_script(_INVALIDATE)
-        self._release = client.register_script(_RELEASE)
+        self._flights: SingleFlight[tuple[bytes, float]] = SingleFlight()
+        self._store = client.register_script(STORE)
+        self._invalidate = client.register_script(INVALIDATE)
+        self._release = client.register_script(RELEASE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "billing:cache:", lock_ttl: float = 10.0) -> RedisCache:
-        client = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-        return cls(client, prefix=prefix, lock_ttl=lock_ttl, owns_client=True)
+        return cls(client_for(url), prefix=prefix, lock_ttl=lock_ttl, owns_client=True)
+
+    @property
+    def client(self) -> Redis:
+        return self._redis
+
+    @property
+    def channel(self) -> str:
+        """Where invalidations are published (their tags, newline-separated)."""
+        return self._prefix + "invalidated"
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -108,6 +82,16 @@ class RedisCache:
             value = await self._redis.get(self._value_key(key))
         return value.encode() if isinstance(value, str) else value
 
+    async def get_with_ttl(self, key: str) -> tuple[bytes | None, float]:
+        """The value and the seconds it has left (0 when missing), in one round trip."""
+        async with _redis_errors(), self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._value_key(key))
+            pipe.pttl(self._value_key(key))
+            value, left_ms = await pipe.execute()
+        if value is None:
+            return None, 0.0
+        return (value.encode() if isinstance(value, str) else value), max(0, left_ms) / 1000
+
     async def set(self, key: str, value: bytes, *, ttl: int, tags: Iterable[str] = ()) -> None:
         await self._write(key, value, ttl=ttl, tags=list(tags), epochs=None)
 
@@ -117,14 +101,20 @@ class RedisCache:
             return
         keys = [self._epochs_key, *(self._tag_key(tag) for tag in names)]
         async with _redis_errors():
-            await self._invalidate(keys=keys, args=names)
+            await self._invalidate(keys=keys, args=[self.channel, *names])
 
     async def get_or_fill(
         self, key: str, fill: Callable[[], Awaitable[bytes]], *, ttl: int, tags: Iterable[str] = ()
     ) -> bytes:
-        value = await self.get(key)
+        return (await self.get_or_fill_with_ttl(key, fill, ttl=ttl, tags=tags))[0]
+
+    async def get_or_fill_with_ttl(
+        self, key: str, fill: Callable[[], Awaitable[bytes]], *, ttl: int, tags: Iterable[str] = ()
+    ) -> tuple[bytes, float]:
+        """`get_or_fill`, with the seconds the value has left to live in Redis."""
+        value, left = await self.get_with_ttl(key)
         if value is not None:
-            return value
+            return value, left
         tag_list = list(dict.fromkeys(tags))
         return await self._flights.run(key, lambda: self._fill_once_across_processes(key, fill, ttl, tag_list))
 
@@ -137,21 +127,21 @@ class RedisCache:
 
     async def _fill_once_across_processes(
         self, key: str, fill: Callable[[], Awaitable[bytes]], ttl: int, tags: list[str]
-    ) -> bytes:
+    ) -> tuple[bytes, float]:
         lock_key = self._prefix + "lock:" + key
         give_up_at = time.monotonic() + self._lock_ttl_ms / 1000
         while True:
-            value = await self.get(key)
+            value, left = await self.get_with_ttl(key)
             if value is not None:
-                return value
+                return value, left
             token = secrets.token_hex(16)
             async with _redis_errors():
                 locked = await self._redis.set(lock_key, token, nx=True, px=self._lock_ttl_ms)
             if locked:
                 try:
                     # Re-read under the lock: the previous holder may have stored it just now.
-                    value = await self.get(key)
-                    return value if value is not None else await self._fill_and_store(key, fill, ttl, tags)
+                    value, left = await self.get_with_ttl(key)
+                    return (value, left) if value is not None else await self._fill_and_store(key, fill, ttl, tags)
                 finally:
                     await self._unlock(lock_key, token)
             if time.monotonic() >= give_up_at:
@@ -159,11 +149,13 @@ class RedisCache:
                 return await self._fill_and_store(key, fill, ttl, tags)
             await asyncio.sleep(self._poll_interval)
 
-    async def _fill_and_store(self, key: str, fill: Callable[[], Awaitable[bytes]], ttl: int, tags: list[str]) -> bytes:
+    async def _fill_and_store(
+        self, key: str, fill: Callable[[], Awaitable[bytes]], ttl: int, tags: list[str]
+    ) -> tuple[bytes, float]:
         epochs = await self._epochs(tags)
         value = await fill()
         await self._write(key, value, ttl=ttl, tags=tags, epochs=epochs)
-        return value
+        return value, float(ttl)
 
     async def _write(self, key: str, value: bytes, *, ttl: int, tags: list[str], epochs: list[str] | None) -> None:
         keys = [self._value_key(key), self._epochs_key, *(self._tag_key(tag) for tag in tags)]
@@ -192,3 +184,10 @@ class RedisCache:
 
     def _tag_key(self, tag: str) -> str:
         return self._prefix + "t:" + tag
+
+
+def client_for(url: str) -> Redis:
+    """A client that gives up within about a second: a cache that answers slower than that is down,
+    and its callers have a way around it. One immediate retry covers a pooled connection that a
+    Redis restart closed."""
+    return Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1))

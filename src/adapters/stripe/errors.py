@@ -4,6 +4,7 @@ account details, so they go to the log, never into the error's client-facing det
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -42,6 +43,15 @@ async def call(operation: str, awaitable: Awaitable[T]) -> T:
         return await awaitable
     except stripe.StripeError as exc:
         raise translate(exc, operation) from exc
+
+
+_LINE_PRICE = re.compile(r"line_items\[\d+\]\[price\]")
+
+
+def refuses_a_line_price(exc: stripe.StripeError) -> bool:
+    """Stripe refused a line item's price: unknown, inactive, or of an archived product (the only
+    refusals of that parameter, as a line's mode always matches its price's type)."""
+    return isinstance(exc, stripe.InvalidRequestError) and bool(_LINE_PRICE.fullmatch(exc.param or ""))
 
 
 def is_missing(exc: stripe.StripeError) -> bool:

@@ -1,8 +1,9 @@
-"""`EventVerifier` on the SDK's own signature helpers, trying every configured secret (rotation)."""
+"""`EventVerifier` on the SDK's own signature helpers, trying every configured secret (rotation),
+and the parse of a verified body into a typed `StripeEvent`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,20 +11,23 @@ import msgspec
 import stripe
 
 from adapters.stripe import mapping
+from adapters.stripe.fields import Json, Unreadable, text
 from application.errors import InvalidWebhook
-from application.ports.events import VerifiedEvent
-from application.ports.payment_gateway import SubscriptionState
+from application.ports.events import StripeEvent, VerifiedEvent
+from application.ports.stripe_objects import StripeObject, UnreadableObject
+from domain.webhook_event import EVENT_ID_MAX_LENGTH, EVENT_TYPE_MAX_LENGTH
 
-SUBSCRIPTION_EVENTS = "customer.subscription."
-
-
-def _subscription(obj: Any) -> SubscriptionState | None:
-    """The snapshot as the service reads a subscription; None when it is not one we can read (the
-    handler then reads the subscription from Stripe instead)."""
-    try:
-        return mapping.subscription(obj)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+# Stripe's `object` field → how the service reads that object. Objects of other kinds arrive as
+# `UnreadableObject`; no handler reads them.
+OBJECTS: dict[str, Callable[[Json], StripeObject]] = {
+    "checkout.session": mapping.checkout_session,
+    "payment_intent": mapping.payment_intent,
+    "subscription": mapping.subscription,
+    "product": mapping.catalog_object,
+    "price": mapping.catalog_object,
+    "coupon": mapping.catalog_object,
+    "promotion_code": mapping.catalog_object,
+}
 
 
 class StripeEventVerifier:
@@ -43,21 +47,58 @@ class StripeEventVerifier:
     def parse(self, payload: bytes) -> VerifiedEvent:
         try:
             event = msgspec.json.decode(payload)  # ~2x json.loads on an event's body; DecodeError is a ValueError
-            data = event["data"]
-            event_type = str(event["type"])
-            return VerifiedEvent(
-                id=str(event["id"]),
-                type=event_type,
-                created=datetime.fromtimestamp(int(event["created"]), UTC),
-                object=data["object"],
-                previous_attributes=data.get("previous_attributes"),
-                subscription=_subscription(data["object"]) if event_type.startswith(SUBSCRIPTION_EVENTS) else None,
-            )
+            if not isinstance(event, Mapping):
+                raise Unreadable("the body is not a JSON object")
+            event_id = _bounded(event, "id", EVENT_ID_MAX_LENGTH)
+            event_type = _bounded(event, "type", EVENT_TYPE_MAX_LENGTH)
+            created = _created(event["created"])
+            obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidWebhook("The body is not a Stripe event.") from exc
+            raise InvalidWebhook(f"The body is not a Stripe event ({_why(exc)}).") from exc
+        return StripeEvent(event_id, event_type, created, read_object(obj))
 
     def _checks(self, payload: bytes, header: str, secret: str) -> bool:
         try:
             return bool(stripe.WebhookSignature.verify_header(payload, header, secret, self._tolerance))
         except stripe.SignatureVerificationError:
             return False
+        except (UnicodeDecodeError, TypeError):
+            # A body that is not UTF-8, or a header with a non-ASCII character: the SDK decodes the
+            # one and compares the other with `hmac.compare_digest`, which refuses both this way.
+            return False
+
+
+def read_object(obj: Any) -> StripeObject | UnreadableObject:
+    """The event's `data.object` as the service reads its kind, or why it cannot be read."""
+    if not isinstance(obj, Mapping):
+        return UnreadableObject("?", f"`data.object` is {type(obj).__name__}, not an object")
+    kind = obj.get("object")
+    if not isinstance(kind, str):
+        return UnreadableObject("?", "its kind (`object`) is missing")
+    read = OBJECTS.get(kind)
+    if read is None:
+        return UnreadableObject(kind, "not a kind of object the service reads")
+    try:
+        return read(obj)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return UnreadableObject(str(kind), _why(exc))
+
+
+def _bounded(event: Json, key: str, limit: int) -> str:
+    value = text(event, key)
+    if len(value) > limit:
+        raise Unreadable(f"`{key}` is longer than {limit} characters")
+    return value
+
+
+def _created(value: Any) -> datetime:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Unreadable("`created` is not an integer")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError) as exc:
+        raise Unreadable("`created` is out of range") from exc
+
+
+def _why(exc: Exception) -> str:
+    return f"no `{exc.args[0]}`" if isinstance(exc, KeyError) and exc.args else str(exc) or type(exc).__name__

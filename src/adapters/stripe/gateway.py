@@ -34,20 +34,13 @@ from stripe.params.billing_portal import SessionCreateParams as PortalSessionCre
 from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 
 from adapters.in_process.no_metrics import NoMetrics
-from adapters.stripe import mapping
-from adapters.stripe.errors import call, find, translate
+from adapters.stripe import fields, mapping
+from adapters.stripe.errors import call, find, refuses_a_line_price, translate
 from adapters.stripe.operations import stripe_operation, stripe_outcome
+from application.errors import PriceNotAvailable
 from application.ports.metrics import Metrics
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
-    CheckoutSession,
-    CheckoutSessionRequest,
-    PaymentIntent,
-    Price,
-    SubscriptionState,
-)
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
+from application.ports.stripe_objects import METADATA_USER_ID, CheckoutSession, PaymentIntent, SubscriptionState
 
 API_VERSION = "2026-10-28.endive"
 
@@ -122,7 +115,7 @@ class StripePaymentGateway:
         return cast(dict[str, Any], response.data)
 
     async def create_customer(self, *, user_id: str, email: str | None, idempotency_key: str) -> str:
-        params: CustomerCreateParams = {"metadata": {"user_id": user_id}}
+        params: CustomerCreateParams = {"metadata": {METADATA_USER_ID: user_id}}
         if email:
             params["email"] = email
         customer = await call(
@@ -159,10 +152,11 @@ class StripePaymentGateway:
             }
         else:
             params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
-        session = await call(
-            "checkout.sessions.create",
-            self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key}),
-        )
+        try:
+            session = await self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key})
+        except stripe.StripeError as exc:
+            error = translate(exc, "checkout.sessions.create")
+            raise (PriceNotAvailable() if refuses_a_line_price(exc) else error) from exc
         return mapping.checkout_session(session.to_dict())
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
@@ -232,7 +226,7 @@ class StripePaymentGateway:
             prices: dict[str, list[CatalogPrice]] = {}
             listing = await self._v1.prices.list_async({"active": True, "limit": 100})
             async for p in listing.auto_paging_iter():
-                prices.setdefault(mapping.ref(p.product) or "", []).append(mapping.catalog_price(p.to_dict()))
+                prices.setdefault(fields.ref(p.product) or "", []).append(mapping.catalog_price(p.to_dict()))
             products = await self._v1.products.list_async({"active": True, "limit": 100})
             return [
                 mapping.catalog_product(product.to_dict(), prices.get(product.id, []))

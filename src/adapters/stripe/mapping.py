@@ -1,36 +1,30 @@
-"""Stripe JSON (as plain dicts) → the application's data, for the gateway's API responses. (The
-webhook handlers read event snapshots with `application.webhooks.context`: they cannot import an
-adapter, and they refetch from Stripe through the gateway where the snapshot is not enough.)"""
+"""Stripe JSON (plain dicts: the SDK's parsed responses, a webhook's `data.object`) → the
+application's objects (`application.ports.stripe_objects`, `payment_gateway`). The only code that
+knows Stripe's shapes: a field sent expanded or as an id (`ref`), the billing period on a
+subscription's items, the plan key on its product.
+
+The functions webhook events go through (`checkout_session`, `payment_intent`, `subscription`,
+`catalog_object`) read every field they use with a check of its type: a signed event may still be
+oddly shaped, and a field of the wrong type must not travel on to the database. They raise
+`fields.Unreadable` (or KeyError for a missing required field) with a reason.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast, get_args
 
-from application.ports.payment_gateway import (
-    CatalogCoupon,
-    CatalogPrice,
-    CatalogProduct,
+from adapters.stripe.fields import Json, Unreadable, integer, metadata, nested, optional_text, ref, text, ts
+from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, Price
+from application.ports.stripe_objects import (
+    CatalogKind,
+    CatalogObject,
     CheckoutSession,
     PaymentIntent,
-    Price,
     SubscriptionState,
 )
 from domain.subscription import SubscriptionStatus
-
-Json = Mapping[str, Any]
-
-
-def ts(value: int | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value else None
-
-
-def ref(value: Any) -> str | None:
-    """An id from a field that may be expanded (an object) or not (a string)."""
-    if isinstance(value, Mapping):
-        return str(value["id"])
-    return str(value) if value else None
 
 
 def price(obj: Json) -> Price:
@@ -53,16 +47,16 @@ def price(obj: Json) -> Price:
 
 def checkout_session(obj: Json) -> CheckoutSession:
     return CheckoutSession(
-        id=obj["id"],
-        url=obj.get("url"),
-        mode=obj.get("mode", "payment"),
-        status=obj.get("status"),
-        payment_status=obj.get("payment_status"),
-        amount_total=obj.get("amount_total"),
-        currency=obj.get("currency"),
+        id=text(obj, "id"),
+        url=optional_text(obj, "url"),
+        mode=optional_text(obj, "mode") or "payment",
+        status=optional_text(obj, "status"),
+        payment_status=optional_text(obj, "payment_status"),
+        amount_total=integer(obj, "amount_total"),
+        currency=optional_text(obj, "currency"),
         customer_id=ref(obj.get("customer")),
-        client_reference_id=obj.get("client_reference_id"),
-        metadata=dict(obj.get("metadata") or {}),
+        client_reference_id=optional_text(obj, "client_reference_id"),
+        metadata=metadata(obj),
         payment_intent_id=ref(obj.get("payment_intent")),
         subscription_id=ref(obj.get("subscription")),
     )
@@ -70,41 +64,50 @@ def checkout_session(obj: Json) -> CheckoutSession:
 
 def payment_intent(obj: Json) -> PaymentIntent:
     return PaymentIntent(
-        id=obj["id"],
-        status=obj["status"],
-        amount=obj.get("amount", 0),
-        currency=obj.get("currency", "usd"),
-        amount_capturable=obj.get("amount_capturable") or 0,
-        amount_received=obj.get("amount_received") or 0,
-        metadata=dict(obj.get("metadata") or {}),
-        cancellation_reason=obj.get("cancellation_reason"),
+        id=text(obj, "id"),
+        status=text(obj, "status"),
+        amount=integer(obj, "amount") or 0,
+        currency=optional_text(obj, "currency") or "usd",
+        amount_capturable=integer(obj, "amount_capturable") or 0,
+        amount_received=integer(obj, "amount_received") or 0,
+        metadata=metadata(obj),
+        cancellation_reason=optional_text(obj, "cancellation_reason"),
     )
 
 
 def subscription(obj: Json) -> SubscriptionState:
     # Since API 2025-03-31 the billing period lives on each subscription item, not on the
     # subscription; a subscription's period ends when its first item's does.
-    items = (obj.get("items") or {}).get("data") or []
+    items = nested(obj, "items").get("data") or []
+    if not isinstance(items, list):
+        raise Unreadable("`items.data` is not a list")
     first = items[0] if items else {}
-    item_price = first.get("price") or {}
-    product = item_price.get("product") if isinstance(item_price, Mapping) else None
-    plan_key = (product.get("metadata") or {}).get("plan_key") if isinstance(product, Mapping) else None
-    if not plan_key and isinstance(item_price, Mapping):
-        plan_key = (item_price.get("metadata") or {}).get("plan_key")
+    if not isinstance(first, Mapping):
+        raise Unreadable("a subscription item is not an object")
+    item_price = nested(first, "price")
+    product = item_price.get("product")
+    plan_key = metadata(product).get("plan_key") if isinstance(product, Mapping) else None
     return SubscriptionState(
-        id=obj["id"],
+        id=text(obj, "id"),
         customer_id=ref(obj.get("customer")) or "",
-        status=SubscriptionStatus(obj["status"]),
+        status=SubscriptionStatus(text(obj, "status")),
         price_id=ref(item_price),
         product_id=ref(product),
-        plan_key=plan_key,
+        plan_key=plan_key or metadata(item_price).get("plan_key"),
         current_period_end=ts(first.get("current_period_end")),
-        cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+        cancel_at_period_end=obj.get("cancel_at_period_end") is True,
         cancel_at=ts(obj.get("cancel_at")),
         canceled_at=ts(obj.get("canceled_at")),
         ended_at=ts(obj.get("ended_at")),
-        metadata=dict(obj.get("metadata") or {}),
+        metadata=metadata(obj),
     )
+
+
+def catalog_object(obj: Json) -> CatalogObject:
+    kind = obj.get("object")
+    if kind not in get_args(CatalogKind):
+        raise Unreadable(f"{kind!r} is not a catalog object")
+    return CatalogObject(cast(CatalogKind, kind), text(obj, "id"))
 
 
 def catalog_price(obj: Json) -> CatalogPrice:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
+from application.catalog.cache_keys import COUPONS_TAG, PRODUCTS_TAG
 from application.ports.cache import Cache
-
-PRODUCTS_TAG = "products"
-COUPONS_TAG = "coupons"
 
 
 class InvalidateCatalog:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from application.errors import NotFound
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import METADATA_USER_ID
 from domain.order import Order
 from domain.subscription import Subscription
 
@@ -33,7 +34,7 @@ class GetCheckoutStatus:
 
     async def execute(self, user_id: str, session_id: str) -> CheckoutStatus:
         session = await self._gateway.get_checkout_session(session_id)
-        if session is None or user_id not in (session.client_reference_id, session.metadata.get("user_id")):
+        if session is None or user_id not in (session.client_reference_id, session.metadata.get(METADATA_USER_ID)):
             raise NotFound("No such checkout session.")
         async with self._uow as uow:
             order = await uow.orders.get_by_checkout_session(session.id)

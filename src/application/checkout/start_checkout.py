@@ -4,11 +4,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from application.catalog.get_catalog import GetCatalog
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
-from application.errors import Conflict, NotFound, ValidationFailed
+from application.errors import Conflict, PriceNotAvailable, ValidationFailed
 from application.ports.clock import Clock
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import METADATA_ORDER_ID, METADATA_USER_ID
+from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
 
@@ -41,7 +44,9 @@ class StartCheckout:
 
     One-time price → `payment` mode with a manual-capture PaymentIntent and a `pending` order.
     Recurring price → `subscription` mode, refused while the user holds a live subscription.
-    Stripe calls: price lookup, customer create (first checkout only), session create.
+    Stripe calls: customer create (first checkout only), session create. The price comes from the
+    cached catalog; only a price it does not list is looked up at Stripe (created since the catalog
+    was cached, or unknown). A price retired since is refused by Stripe itself: `PriceNotAvailable`.
     """
 
     def __init__(
@@ -49,19 +54,21 @@ class StartCheckout:
         uow: UnitOfWork,
         gateway: PaymentGateway,
         customers: EnsureStripeCustomer,
+        catalog: GetCatalog,
         clock: Clock,
         settings: CheckoutSettings,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._customers = customers
+        self._catalog = catalog
         self._clock = clock
         self._settings = settings
 
     async def execute(self, command: StartCheckoutCommand) -> CheckoutStarted:
-        price = await self._gateway.get_price(command.price_id)
+        price = await self._catalog.price(command.price_id) or await self._gateway.get_price(command.price_id)
         if price is None or not price.active or not price.product_active:
-            raise NotFound("Unknown or inactive price.")
+            raise PriceNotAvailable()
         if price.type == "recurring":
             return await self._subscribe(command, price)
         return await self._buy(command, price)
@@ -76,10 +83,10 @@ class StartCheckout:
                 f"You already have a {current.status} subscription; change or cancel it in the customer "
                 "portal (POST /api/stripe/portal)."
             )
-        customer_id = await self._customers.execute(command.user_id)
-        metadata = {"user_id": command.user_id}
+        customer = await self._customers.execute(command.user_id)
+        metadata = {METADATA_USER_ID: command.user_id}
         session = await self._gateway.create_checkout_session(
-            self._request("subscription", command, customer_id, metadata, subscription_metadata=metadata),
+            self._request("subscription", command, customer, metadata, subscription_metadata=metadata),
             idempotency_key=self._key(command, uuid.uuid4().hex),
         )
         return CheckoutStarted(session.id, session.url, "subscription", None)
@@ -87,16 +94,16 @@ class StartCheckout:
     async def _buy(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
         if price.unit_amount is None:
             raise ValidationFailed("This price has no fixed amount.")
-        customer_id = await self._customers.execute(command.user_id)
+        customer = await self._customers.execute(command.user_id)
         # A client retry (same idempotency key) must send Stripe the very same parameters, or Stripe
         # refuses the reused key: the order id is derived from that key, not drawn afresh.
         order_id = f"ord_{_order_seed(command).hex}"
-        metadata = {"user_id": command.user_id, "order_id": order_id}
+        metadata = {METADATA_USER_ID: command.user_id, METADATA_ORDER_ID: order_id}
         # Stripe first, then the order: a failure in between leaves an unused session that expires
         # on its own (and whose webhooks name an unknown order, which we acknowledge and ignore),
         # never a pending order without a session.
         session = await self._gateway.create_checkout_session(
-            self._request("payment", command, customer_id, metadata, payment_intent_metadata=metadata),
+            self._request("payment", command, customer, metadata, payment_intent_metadata=metadata),
             idempotency_key=self._key(command, order_id),
         )
         total = Money(price.unit_amount, price.currency).times(command.quantity)
@@ -107,7 +114,6 @@ class StartCheckout:
             existing = await uow.orders.get_by_checkout_session(session.id)
             if existing is not None:
                 return CheckoutStarted(session.id, session.url, "payment", existing.id)
-            customer = await uow.customers.get(command.user_id)
             await uow.orders.add(
                 Order(
                     id=order_id,
@@ -117,7 +123,7 @@ class StartCheckout:
                     items=(item,),
                     created_at=self._clock.now(),
                     checkout_session_id=session.id,
-                    customer_email=customer.email if customer else None,
+                    customer_email=customer.email,
                 )
             )
             await uow.commit()
@@ -127,13 +133,14 @@ class StartCheckout:
         self,
         mode: Literal["payment", "subscription"],
         command: StartCheckoutCommand,
-        customer_id: str,
+        customer: Customer,
         metadata: dict[str, str],
         **extra: dict[str, str],
     ) -> CheckoutSessionRequest:
+        assert customer.stripe_customer_id is not None  # EnsureStripeCustomer links it or raises
         return CheckoutSessionRequest(
             mode=mode,
-            customer_id=customer_id,
+            customer_id=customer.stripe_customer_id,
             user_id=command.user_id,
             lines=[CheckoutLine(command.price_id, command.quantity)],
             success_url=self._settings.success_url,

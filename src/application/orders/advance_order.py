@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 from application.orders.confirmation import ORDER_CONFIRMATION, SESSION_ORDER_STATUS
-from application.outbox import Outbox, Recorded
+from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.repositories import UnitOfWork
 from domain.order import Order, OrderStatus
@@ -17,9 +17,8 @@ class AdvanceOrder:
     Out-of-order and repeated reports are normal: a status already reached (or passed) changes
     nothing; an unreachable one raises `InvalidOrderTransition`. When the order becomes captured,
     its effects (confirmation e-mail, `metadata[order_status]` on the session) are recorded in the
-    same transaction under unique keys, so they exist once however often the capture is reported.
-    Returns the order and the effects this transaction recorded, to `Outbox.perform` after commit
-    (none when it was captured already, or another report's transaction recorded them).
+    same transaction under unique keys, so they exist once however often the capture is reported;
+    the unit of work collects them for whoever performs its effects after commit. Returns the order.
     """
 
     def __init__(self, clock: Clock, outbox: Outbox) -> None:
@@ -34,7 +33,7 @@ class AdvanceOrder:
         *,
         payment_intent_id: str | None = None,
         reason: str | None = None,
-    ) -> tuple[Order, list[Recorded]]:
+    ) -> Order:
         updated = order.reach(target, self._clock.now(), payment_intent_id=payment_intent_id, reason=reason)
         if updated != order:
             await uow.orders.save(updated)
@@ -46,7 +45,7 @@ class AdvanceOrder:
             # claim that matched nothing. The price: an effect whose first attempt failed is now
             # retried by the sweeper alone (every 30 s, or `billing effects run`), not also by the
             # next report of the capture — the same path that retries it when no report follows.
-            return updated, []
+            return updated
         effects = {ORDER_CONFIRMATION: {"order_id": updated.id}}
         if updated.checkout_session_id:
             effects[SESSION_ORDER_STATUS] = {
@@ -56,4 +55,5 @@ class AdvanceOrder:
             }
         # The effects get the captured order as it stands, so the e-mail right after commit need not
         # read it back (the sweeper's retry does).
-        return updated, await self._outbox.record(uow, updated.id, effects, known=updated)
+        await self._outbox.record(uow, updated.id, effects, known=updated)
+        return updated

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from application.errors import Conflict, NotFound, PaymentProviderRejected, ValidationFailed
+from application.errors import Conflict, NotFound, PaymentProviderRejected
 from application.orders.advance_order import AdvanceOrder
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
-from domain.order import Order, OrderStatus
-
-REVIEW_REASONS = frozenset({"fraudulent", "duplicate", "requested_by_customer", "abandoned"})
+from domain.order import Order, OrderStatus, ReviewReason
 
 
 class CancelOrder:
@@ -17,9 +15,7 @@ class CancelOrder:
         self._gateway = gateway
         self._advance = advance
 
-    async def execute(self, order_id: str, reason: str | None = None) -> Order:
-        if reason is not None and reason not in REVIEW_REASONS:
-            raise ValidationFailed(f"reason must be one of {', '.join(sorted(REVIEW_REASONS))}.")
+    async def execute(self, order_id: str, reason: ReviewReason | None = None) -> Order:
         async with self._uow as uow:
             order = await uow.orders.get(order_id, for_update=True)
             if order is None:
@@ -31,7 +27,7 @@ class CancelOrder:
             )
             if intent.status != "canceled":
                 raise PaymentProviderRejected("The payment could not be canceled.")
-            order, _ = await self._advance.apply(
+            order = await self._advance.apply(
                 uow, order, OrderStatus.CANCELED, reason=reason or intent.cancellation_reason
             )
             await uow.commit()

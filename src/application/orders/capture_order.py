@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.errors import Conflict, NotFound, PaymentProviderRejected
 from application.orders.advance_order import AdvanceOrder
-from application.outbox import Outbox, Recorded
+from application.outbox import Outbox
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
 from domain.order import Order, OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSettings:
+    automatic: bool  # ORDER_CAPTURE=auto: capture as soon as checkout completes, no review
 
 
 class CaptureOrder:
@@ -29,12 +36,12 @@ class CaptureOrder:
                 raise NotFound("No such order.")
             if order.status is not OrderStatus.AUTHORIZED:
                 raise Conflict(f"The order is {order.status}; only authorized orders can be captured.")
-            order, effects = await self.capture_within(uow, order)
+            order = await self.capture_within(uow, order)
             await uow.commit()
-        await self._outbox.perform(effects)
+        await self._outbox.perform(self._uow)
         return order
 
-    async def capture_within(self, uow: UnitOfWork, order: Order) -> tuple[Order, list[Recorded]]:
+    async def capture_within(self, uow: UnitOfWork, order: Order) -> Order:
         if not order.payment_intent_id:
             raise Conflict("The order has no payment to capture yet.")
         intent = await self._gateway.capture_payment_intent(

@@ -11,6 +11,7 @@ from application.ports.email import EmailMessage, EmailSender
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import METADATA_ORDER_STATUS
 from domain.order import Order
 
 ORDER_CONFIRMATION = "order-confirmation"
@@ -93,6 +94,6 @@ class OrderEffects:
     async def mark_session(self, payload: Mapping[str, str], known: object = None) -> None:
         await self._gateway.set_checkout_session_metadata(
             payload["session_id"],
-            {"order_status": payload["status"]},
+            {METADATA_ORDER_STATUS: payload["status"]},
             idempotency_key=f"{SESSION_ORDER_STATUS}:{payload['order_id']}:{payload['status']}",
         )

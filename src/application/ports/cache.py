@@ -14,7 +14,9 @@ class Cache(Protocol):
       misses for the same key (in this process, and across processes when shared) run `fill` once:
       the others wait for that result (single flight). If `fill` raises, nothing is cached and the
       error propagates to the caller that ran it; waiters then try once more themselves.
-    Backend failures raise `application.errors.StorageUnavailable`.
+    Backend failures raise `application.errors.StorageUnavailable`, unless the adapter degrades
+    instead (the Redis near cache serves from its process while Redis is unreachable; `ping` then
+    answers False).
     """
 
     async def get(self, key: str) -> bytes | None: ...

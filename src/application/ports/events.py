@@ -1,37 +1,44 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Generic, Protocol, TypeVar
 
-from application.ports.payment_gateway import SubscriptionState
+from application.ports.stripe_objects import StripeObject, UnreadableObject
+
+Obj_co = TypeVar("Obj_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class VerifiedEvent:
-    """A Stripe event whose signature checked out; `object` is `data.object` as plain JSON data."""
+class StripeEvent(Generic[Obj_co]):
+    """A verified Stripe event, its `data.object` read into a typed object (`stripe_objects`).
+
+    A handler receives `StripeEvent[CheckoutSession]`, `StripeEvent[PaymentIntent]`, …: the
+    dispatch table names the object each handler reads, and an event whose object is another one,
+    or unreadable, never reaches it.
+    """
 
     id: str
     type: str
-    created: datetime
-    object: Mapping[str, Any]
-    previous_attributes: Mapping[str, Any] | None = None
-    # `object` read as a subscription, for `customer.subscription.*` events (None otherwise, or when
-    # the snapshot lacks a field the service needs).
-    subscription: SubscriptionState | None = None
+    created: datetime  # the second Stripe created the event: orders a subscription's snapshots
+    object: Obj_co
+
+
+VerifiedEvent = StripeEvent[StripeObject | UnreadableObject]
 
 
 class EventVerifier(Protocol):
     """Checks a webhook's signature header over the raw body and parses the event.
 
     Accepts a signature made with any configured secret within the configured tolerance.
-    Raises `application.errors.InvalidWebhook` for a missing/invalid signature or unparseable body.
-    Pure CPU: no network.
+    Raises `application.errors.InvalidWebhook` for a missing/invalid signature or a body that is
+    not a Stripe event (the envelope: id, type, created, data.object). An object it cannot read is
+    not an error: it arrives as an `UnreadableObject`. Pure CPU: no network.
     """
 
     def verify(self, payload: bytes, signature_header: str | None) -> VerifiedEvent: ...
 
     def parse(self, payload: bytes) -> VerifiedEvent:
-        """Parse a payload that was verified when it was stored (replay). Raises `InvalidWebhook`."""
+        """Parse a payload that was verified when it was stored (replay), through the same code.
+        Raises `InvalidWebhook`."""
         ...

@@ -1,4 +1,5 @@
-"""The payment provider port (Stripe) and the plain data it returns.
+"""The payment provider port (Stripe) and the plain data it returns (Stripe's objects the webhook
+events carry too are in `application.ports.stripe_objects`).
 
 Every create takes an explicit `idempotency_key`: calling again with the same key and arguments
 returns the first result and changes nothing more (Stripe's idempotency semantics).
@@ -10,11 +11,11 @@ reused with other arguments (Stripe's `idempotency_error`). Lookups of unknown i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from domain.subscription import SubscriptionStatus
+from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,52 +52,6 @@ class CheckoutSessionRequest:
     payment_intent_metadata: Mapping[str, str] | None = None
     subscription_metadata: Mapping[str, str] | None = None
     manual_capture: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class CheckoutSession:
-    id: str
-    url: str | None
-    mode: str
-    status: str | None
-    payment_status: str | None
-    amount_total: int | None
-    currency: str | None
-    customer_id: str | None
-    client_reference_id: str | None
-    metadata: Mapping[str, str]
-    payment_intent_id: str | None = None
-    subscription_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentIntent:
-    id: str
-    status: str
-    amount: int
-    currency: str
-    amount_capturable: int = 0
-    amount_received: int = 0
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    cancellation_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionState:
-    """Stripe's view of a subscription, read with its first item's price and product."""
-
-    id: str
-    customer_id: str
-    status: SubscriptionStatus
-    price_id: str | None
-    product_id: str | None
-    plan_key: str | None
-    current_period_end: datetime | None
-    cancel_at_period_end: bool
-    cancel_at: datetime | None
-    canceled_at: datetime | None
-    ended_at: datetime | None
-    metadata: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +103,10 @@ class PaymentGateway(Protocol):
 
     async def create_checkout_session(
         self, request: CheckoutSessionRequest, *, idempotency_key: str
-    ) -> CheckoutSession: ...
+    ) -> CheckoutSession:
+        """`PriceNotAvailable` when Stripe refuses a line's price: unknown, inactive, or of an
+        archived product."""
+        ...
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None: ...
 

@@ -25,7 +25,8 @@ class RateLimiter(Protocol):
     """Moving-window rate limiting keyed by an opaque string (user id or client IP).
 
     `hit` records one attempt and says whether it is within `limit`; a refused hit is not counted.
-    With Redis the window is shared by every worker. Backend failures raise
+    With Redis the window is shared by every worker; while Redis is unreachable the Redis adapter
+    counts in a window of its own process. Other backend failures raise
     `application.errors.StorageUnavailable`.
     """
 

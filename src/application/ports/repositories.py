@@ -8,7 +8,7 @@ cases make "read, call Stripe, write" happen once across workers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -105,6 +105,19 @@ class Effect:
     last_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An effect a transaction inserted leased to this worker, with what that transaction already
+    held (`known`, e.g. the captured order), so performing it right after commit needs no read."""
+
+    effect: Effect
+    known: object = None
+
+    @property
+    def key(self) -> str:
+        return self.effect.key
+
+
 class EffectRepository(Protocol):
     async def add_all_if_absent(self, effects: Sequence[Effect], *, leased_until: datetime | None = None) -> set[str]:
         """Insert each effect unless a row with its key exists (concurrent-safe; one statement where
@@ -139,7 +152,15 @@ class UnitOfWork(Protocol):
 
     `async with uow:` begins; `await uow.commit()` makes the changes visible; leaving the block
     without commit (or by an exception) rolls back. The same object may be entered again for a
-    new transaction. Database failures raise `application.errors.StorageUnavailable`.
+    new transaction once the previous one ended; entering it while its transaction is open raises
+    `RuntimeError` (a nested block would silently share, or replace, the outer transaction).
+    A database that cannot be reached or serve now (connection refused or lost, timeouts, the
+    pool exhausted) raises `application.errors.StorageUnavailable`; a value it refuses (too long, a
+    NUL in a string) `StorageRejected`; a unique key already taken `Conflict`.
+
+    Effects: `Outbox.record` registers what it inserted with the open transaction
+    (`register_effects`); `collect_effects` hands them out once that transaction committed, so the
+    caller performs them after commit. A rolled-back transaction's effects are forgotten with it.
     """
 
     @property
@@ -166,6 +187,14 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+    def register_effects(self, recorded: Iterable[Recorded]) -> None:
+        """Attach effects inserted by the open transaction to it (raises `RuntimeError` outside one)."""
+        ...
+
+    def collect_effects(self) -> list[Recorded]:
+        """The effects registered by transactions that committed since the last call, oldest first."""
+        ...
 
     async def store_event(self, event: WebhookEvent) -> bool:
         """Store a verified event unless its id is stored, in a transaction of its own that has

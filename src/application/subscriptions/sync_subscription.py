@@ -4,8 +4,9 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from application.ports.payment_gateway import PaymentGateway, SubscriptionState
+from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import SubscriptionState
 from domain.customer import Customer
 from domain.subscription import Subscription
 

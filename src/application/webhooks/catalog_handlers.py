@@ -1,14 +1,27 @@
+"""Catalog events → cached catalog pages dropped (the next read refills them from Stripe)."""
+
 from __future__ import annotations
 
-from application.ports.events import VerifiedEvent
-from application.webhooks.context import Handled, WebhookContext
+from application.catalog.invalidate_catalog import InvalidateCatalog
+from application.ports.events import StripeEvent
+from application.ports.repositories import UnitOfWork
+from application.ports.stripe_objects import CatalogObject
+from application.webhooks.handler import PROCESSED, Handled
 
 
-async def products_changed(ctx: WebhookContext, event: VerifiedEvent) -> Handled:
-    await ctx.invalidate_catalog.products()
-    return Handled()
+class ProductsChanged:
+    def __init__(self, invalidate: InvalidateCatalog) -> None:
+        self._invalidate = invalidate
+
+    async def handle(self, uow: UnitOfWork, event: StripeEvent[CatalogObject]) -> Handled:
+        await self._invalidate.products()
+        return PROCESSED
 
 
-async def coupons_changed(ctx: WebhookContext, event: VerifiedEvent) -> Handled:
-    await ctx.invalidate_catalog.coupons()
-    return Handled()
+class CouponsChanged:
+    def __init__(self, invalidate: InvalidateCatalog) -> None:
+        self._invalidate = invalidate
+
+    async def handle(self, uow: UnitOfWork, event: StripeEvent[CatalogObject]) -> Handled:
+        await self._invalidate.coupons()
+        return PROCESSED

@@ -1,44 +1,49 @@
-"""The dispatch table: Stripe event type → handler. Read this first to know what the service does
-with each event. Types not listed are stored and acknowledged as `ignored`."""
+"""The dispatch table: Stripe event type → the object its handler reads, and the handler. Read this
+first to know what the service does with each event. Types not listed are stored and acknowledged
+as `ignored`. A new handler: a class in a `*_handlers.py` module (see `handler.py`), a line here,
+and a `provide(...)` line in the composition root's `UseCaseProvider`."""
 
 from __future__ import annotations
 
-from application.webhooks.catalog_handlers import coupons_changed, products_changed
-from application.webhooks.context import Handler
+from application.ports.stripe_objects import CatalogObject, CheckoutSession, PaymentIntent, SubscriptionState
+from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
+from application.webhooks.handler import AnyRoute, Route
 from application.webhooks.order_handlers import (
-    checkout_completed,
-    checkout_expired,
-    payment_authorized,
-    payment_canceled,
-    payment_captured,
+    CheckoutCompleted,
+    CheckoutExpired,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
 )
-from application.webhooks.subscription_handlers import subscription_changed
+from application.webhooks.subscription_handlers import SubscriptionChanged
 
-HANDLERS: dict[str, Handler] = {
-    "checkout.session.completed": checkout_completed,
-    "checkout.session.expired": checkout_expired,
-    "payment_intent.amount_capturable_updated": payment_authorized,
-    "payment_intent.succeeded": payment_captured,
-    "payment_intent.canceled": payment_canceled,
-    "customer.subscription.created": subscription_changed,
-    "customer.subscription.updated": subscription_changed,
-    "customer.subscription.deleted": subscription_changed,
-    "customer.subscription.paused": subscription_changed,
-    "customer.subscription.resumed": subscription_changed,
+_SUBSCRIPTION_CHANGED = Route(SubscriptionState, SubscriptionChanged)
+
+HANDLERS: dict[str, AnyRoute] = {
+    "checkout.session.completed": Route(CheckoutSession, CheckoutCompleted),
+    "checkout.session.expired": Route(CheckoutSession, CheckoutExpired),
+    "payment_intent.amount_capturable_updated": Route(PaymentIntent, PaymentAuthorized),
+    "payment_intent.succeeded": Route(PaymentIntent, PaymentCaptured),
+    "payment_intent.canceled": Route(PaymentIntent, PaymentCanceled),
+    "customer.subscription.created": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.updated": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.deleted": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.paused": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.resumed": _SUBSCRIPTION_CHANGED,
     # Not in the contract's list, but they change a subscription too (a pending plan change applied
     # or dropped): syncing on them keeps the stored state from lagging until the next event.
-    "customer.subscription.pending_update_applied": subscription_changed,
-    "customer.subscription.pending_update_expired": subscription_changed,
+    "customer.subscription.pending_update_applied": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.pending_update_expired": _SUBSCRIPTION_CHANGED,
 }
 
 # Whole families: every `product.*` event, and so on.
-FAMILY_HANDLERS: dict[str, Handler] = {
-    "product": products_changed,
-    "price": products_changed,
-    "coupon": coupons_changed,
-    "promotion_code": coupons_changed,
+FAMILY_HANDLERS: dict[str, AnyRoute] = {
+    "product": Route(CatalogObject, ProductsChanged),
+    "price": Route(CatalogObject, ProductsChanged),
+    "coupon": Route(CatalogObject, CouponsChanged),
+    "promotion_code": Route(CatalogObject, CouponsChanged),
 }
 
 
-def handler_for(event_type: str) -> Handler | None:
+def route_for(event_type: str) -> AnyRoute | None:
     return HANDLERS.get(event_type) or FAMILY_HANDLERS.get(event_type.split(".", 1)[0])

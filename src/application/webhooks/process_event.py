@@ -4,13 +4,13 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
-from application.errors import ApplicationError, NotFound
+from application.errors import ApplicationError, InvalidWebhook, NotFound, StorageRejected
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
 from application.ports.repositories import UnitOfWork
-from application.webhooks.context import Handled, WebhookContext
-from application.webhooks.dispatch import handler_for
+from application.webhooks.dispatch import route_for
+from application.webhooks.handler import Handled, Handlers
 from domain.errors import DomainError
 from domain.webhook_event import WebhookEvent
 
@@ -36,24 +36,30 @@ class ProcessStripeEvent:
     2. The event is stored durably (unique on its id) in its own transaction before any handler.
     3. In a second transaction the event is claimed (`events.claim`: its row locked and marked
        `processed` in one statement): a duplicate delivered to another worker at the same moment
-       waits there, then finds it processed and does nothing. The handler's changes and the mark
-       commit together (an `ignored` outcome is saved over the mark); if the handler fails,
-       everything rolls back and the event is marked `failed` (attempts, last error) → 500.
-    4. Effects the handler's transaction recorded (e-mails, Stripe metadata) are performed after
-       commit, by this worker only (see `application.outbox`).
+       waits there, then finds it processed and does nothing. The dispatch table routes it to its
+       handler (`dispatch.route_for`), which gets this transaction's unit of work. The handler's
+       changes and the mark commit together (an `ignored` outcome is saved over the mark); if the
+       handler fails, everything rolls back and the event is marked `failed` (attempts, last
+       error) → 500. A stored payload is parsed again by the same verifier to replay it.
+    4. Effects the handler's transaction recorded (e-mails, Stripe metadata), collected by the
+       unit of work, are performed after commit, by this worker only (see `application.outbox`).
     """
 
     def __init__(
-        self, verifier: EventVerifier, uow: UnitOfWork, clock: Clock, outbox: Outbox, context: WebhookContext
+        self, verifier: EventVerifier, uow: UnitOfWork, clock: Clock, outbox: Outbox, handlers: Handlers
     ) -> None:
         self._verifier = verifier
         self._uow = uow
         self._clock = clock
         self._outbox = outbox
-        self._context = context  # its `uow` is this same unit of work, entered per event below
+        self._handlers = handlers
 
     async def execute(self, payload: bytes, signature: str | None) -> Outcome:
-        event = self._verifier.verify(payload, signature)
+        try:
+            event = self._verifier.verify(payload, signature)
+        except InvalidWebhook as exc:
+            log.warning("webhook refused", extra={"reason": exc.detail})  # one line: anyone can post here
+            raise
         await self._uow.store_event(
             WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
         )
@@ -69,20 +75,21 @@ class ProcessStripeEvent:
 
     async def run(self, event: VerifiedEvent) -> Outcome:
         """Run a stored event's handler unless it was processed (also used by the replay command)."""
-        handler = handler_for(event.type)
+        route = route_for(event.type)
         try:
             async with self._uow as uow:
                 claimed = await uow.events.claim(event.id, now=self._clock.now())
                 if claimed is None:
                     return Outcome.DUPLICATE
-                handled = await handler(self._context, event) if handler else Handled(True, "unhandled type")
+                handled = await route.run(self._handlers, uow, event) if route else Handled.ignore("unhandled type")
                 if handled.ignored:
                     await uow.events.save(claimed.ignored_instead(handled.reason))
                 await uow.commit()
-        except DomainError as exc:
+        except (DomainError, StorageRejected) as exc:
             # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
-            # order). Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
-            log.error("event contradicts stored state", extra={"event_id": event.id, "error": str(exc)})
+            # order), or one with a value the database refuses (an id longer than any Stripe makes).
+            # Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
+            log.error("event cannot be applied", extra={"event_id": event.id, "error": str(exc)})
             why, now = str(exc), self._clock.now()
             await self._mark(event, lambda stored: stored.ignored(now, why))
             return Outcome.IGNORED
@@ -95,9 +102,9 @@ class ProcessStripeEvent:
             error = f"{type(exc).__name__}: {exc}"
             await self._mark(event, lambda stored: stored.failed(error))
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
-        if handled.ignored and handler is not None:
+        if handled.ignored and route is not None:
             log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})
-        await self._outbox.perform(handled.effects)
+        await self._outbox.perform(self._uow)
         return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
 
     async def _mark(self, event: VerifiedEvent, change: Callable[[WebhookEvent], WebhookEvent]) -> None:

@@ -62,8 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, default=100)
     replay.set_defaults(func=lambda s, a: _run(_replay(s, a.event_id, a.limit)))
 
-    effects = commands.add_parser("effects", help="run pending side effects (e-mails, Stripe metadata)")
-    effects.set_defaults(func=lambda s, a: _run(_run_effects(s)))
+    effects = commands.add_parser("effects", help="outbox side effects (e-mails, Stripe metadata)")
+    effects_commands = effects.add_subparsers(required=True)
+    run_effects = effects_commands.add_parser("run", help="perform pending side effects now")
+    run_effects.set_defaults(func=lambda s, a: _run(_run_effects(s)))
     return parser
 
 

@@ -10,16 +10,17 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from dishka import AsyncContainer, Provider, make_async_container
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, make_add_request_container_middleware
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.outbox import Outbox
+from application.ports.cache import Cache
 from entrypoints.composition import providers_for
 from entrypoints.http.admin import AdminOrdersController
-from entrypoints.http.catalog import CatalogController
+from entrypoints.http.catalog import catalog_router
 from entrypoints.http.checkout import CheckoutController
 from entrypoints.http.errors import exception_handlers
 from entrypoints.http.health import HealthController
@@ -40,7 +41,6 @@ log = logging.getLogger("billing.app")
 
 CONTROLLERS = [
     HealthController,
-    CatalogController,
     CheckoutController,
     PortalController,
     MeController,
@@ -66,10 +66,15 @@ def create_app(
         *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
     observability = http_options(settings, tracing)
+    # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped.
     handlers: list[object] = [
         DishkaRouter(
-            "", route_handlers=[*CONTROLLERS, *observability.route_handlers], request_max_body_size=BODY_MAX_BYTES
-        )
+            "",
+            route_handlers=[*CONTROLLERS, *observability.route_handlers],
+            middleware=[make_add_request_container_middleware],
+            request_max_body_size=BODY_MAX_BYTES,
+        ),
+        catalog_router(container),
     ]
     if sandbox is not None and store is not None:
         handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
@@ -79,6 +84,7 @@ def create_app(
         if sandbox is not None:
             await sandbox.start()
             announce(settings)
+        await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
         if tracing is not None:
             tracing.instrument(await container.get(AsyncEngine))
         sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
@@ -113,7 +119,7 @@ def create_app(
         logging_config=None,  # logging is configured once by entrypoints.logging_setup (structlog)
     )
     app.state.sandbox = sandbox
-    setup_dishka(container, app)
+    app.state.dishka_container = container
     # Around everything, routing included (Litestar's middleware runs for routed requests only).
     app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app

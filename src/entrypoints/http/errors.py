@@ -24,6 +24,7 @@ PROBLEM_JSON = "application/problem+json"
 STATUS: list[tuple[type[Exception], int]] = [
     (e.InvalidWebhook, 400),
     (e.ValidationFailed, 400),
+    (e.StorageRejected, 400),
     (e.Unauthorized, 401),
     (e.Forbidden, 403),
     (e.NotFound, 404),

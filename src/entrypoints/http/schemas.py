@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar.params import HeaderParameter, PathParameter
 
-from domain.order import Order
+from domain.order import Order, ReviewReason
 from domain.subscription import Subscription
 
 
@@ -147,7 +147,7 @@ class BillingOut(msgspec.Struct):
 
 
 class CancelRequest(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Literal["fraudulent", "duplicate", "requested_by_customer", "abandoned"] | None = None
+    reason: ReviewReason | None = None
 
 
 class PortalOut(msgspec.Struct):

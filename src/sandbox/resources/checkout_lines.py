@@ -28,6 +28,10 @@ def line_items(state: State, params: dict[str, Any], mode: str) -> list[Obj]:
             )
         quantity = item.get("quantity", 1)
         product = state.store.get("product", price["product"])
+        if not product["active"]:
+            raise invalid(
+                f"The price specified ({price['id']}) belongs to an archived product.", param=f"line_items[{i}][price]"
+            )
         amount = (price["unit_amount"] or 0) * quantity
         lines.append(
             {
