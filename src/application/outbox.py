@@ -40,6 +40,17 @@ Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
 LEASE_SECONDS = 180
 
 
+def effect_key(kind: str, subject: str) -> str:
+    """An effect's unique key, `<kind>:<subject>`; also the idempotency key of what performs it."""
+    return f"{kind}:{subject}"
+
+
+def effect_kind(key: str) -> str | None:
+    """The kind of an `effect_key`, None for a key made some other way."""
+    kind, colon, _ = key.partition(":")
+    return kind if colon else None
+
+
 class Outbox:
     def __init__(self, uow: UnitOfWork, clock: Clock, performers: Mapping[str, Performer]) -> None:
         self._uow = uow
@@ -57,7 +68,9 @@ class Outbox:
         `perform(uow)` after commit. `known` is handed to their performers then.
         """
         now = self._clock.now()
-        rows = [Effect(f"{kind}:{subject}", kind, dict(payload), now, attempts=1) for kind, payload in effects.items()]
+        rows = [
+            Effect(effect_key(kind, subject), kind, dict(payload), now, attempts=1) for kind, payload in effects.items()
+        ]
         inserted = await uow.effects.add_all_if_absent(rows, leased_until=now + timedelta(seconds=LEASE_SECONDS))
         uow.register_effects(Recorded(effect, known) for effect in rows if effect.key in inserted)
 

@@ -35,6 +35,7 @@ from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
+from application.metered_email import MeteredEmailSender
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
@@ -190,14 +191,14 @@ def cache_prefix(settings: Settings) -> str:
 
 class LogEmailProvider(Provider):
     @provide(scope=Scope.APP)
-    def email(self, settings: Settings) -> EmailSender:
-        return LogEmailSender(settings.email_from)
+    def email(self, settings: Settings, metrics: Metrics) -> EmailSender:
+        return MeteredEmailSender(LogEmailSender(settings.email_from), metrics)
 
 
 class SmtpEmailProvider(Provider):
     @provide(scope=Scope.APP)
-    def email(self, settings: Settings, tracer: Tracer) -> EmailSender:
-        return SmtpEmailSender(str(settings.smtp_url), settings.email_from, tracer=tracer)
+    def email(self, settings: Settings, metrics: Metrics, tracer: Tracer) -> EmailSender:
+        return MeteredEmailSender(SmtpEmailSender(str(settings.smtp_url), settings.email_from, tracer=tracer), metrics)
 
 
 class UseCaseProvider(Provider):

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from adapters.in_memory.metrics import InMemoryMetrics
 from adapters.prometheus.metrics import PrometheusMetrics
-from application.ports.metrics import Metrics
+from application.ports.metrics import Metrics, WebhookOutcome
 
 
 class Reader(Protocol):
@@ -89,10 +89,10 @@ def adapter(request: pytest.FixtureRequest) -> tuple[Metrics, Reader]:
 def test_webhook_events_are_counted_by_type_and_outcome(adapter: tuple[Metrics, Reader]) -> None:
     metrics, read = adapter
 
-    metrics.webhook_handled("payment_intent.succeeded", "processed", 0.05)
-    metrics.webhook_handled("payment_intent.succeeded", "processed", 0.07)
-    metrics.webhook_handled("payment_intent.succeeded", "duplicate", 0.01)
-    metrics.webhook_handled("other", "rejected", 0.001)
+    metrics.webhook_handled("payment_intent.succeeded", WebhookOutcome.PROCESSED, 0.05)
+    metrics.webhook_handled("payment_intent.succeeded", WebhookOutcome.PROCESSED, 0.07)
+    metrics.webhook_handled("payment_intent.succeeded", WebhookOutcome.DUPLICATE, 0.01)
+    metrics.webhook_handled("other", WebhookOutcome.REJECTED, 0.001)
 
     assert read.webhooks("payment_intent.succeeded", "processed") == 2
     assert read.webhooks("payment_intent.succeeded", "duplicate") == 1
@@ -103,8 +103,8 @@ def test_webhook_events_are_counted_by_type_and_outcome(adapter: tuple[Metrics, 
 def test_webhook_handling_time_is_observed_per_type(adapter: tuple[Metrics, Reader]) -> None:
     metrics, read = adapter
 
-    metrics.webhook_handled("checkout.session.completed", "processed", 0.25)
-    metrics.webhook_handled("checkout.session.completed", "failed", 0.5)
+    metrics.webhook_handled("checkout.session.completed", WebhookOutcome.PROCESSED, 0.25)
+    metrics.webhook_handled("checkout.session.completed", WebhookOutcome.FAILED, 0.5)
 
     count, total = read.webhook_seconds("checkout.session.completed")
     assert (count, round(total, 6)) == (2, 0.75)

@@ -20,6 +20,7 @@ from tests.integration.http_support import *  # noqa: F403  (the shared fixtures
 from tests.integration.http_support import migrated, stripe_env
 from tests.support.databases import scratch_database
 from tests.support.service import service_process
+from tests.support.stripe_events import event, signed_request, stripe_object
 from tests.support.tokens import TokenMinter
 
 HEALTH = {"path": "/api/health", "method": "GET", "status_code": "200"}
@@ -48,29 +49,31 @@ def per_worker_health_counts(directory: Path, scratch: Path) -> dict[str, float]
     return counts
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_workers(
-    sandbox: tuple[Sandbox, str],
+    sandbox_server: tuple[Sandbox, str],
     minter: TokenMinter,
     postgres_server_url: str,
-    redis_url: str,
-    tmp_path: Path,
-) -> Iterator[tuple[str, Path]]:
-    sb, stripe_url = sandbox
-    metrics_dir = tmp_path / "metrics"
+    redis_server_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path, str]]:
+    """One `billing serve --workers 2` for the module (starting it is what costs)."""
+    sb, stripe_url = sandbox_server
+    root = tmp_path_factory.mktemp("two_workers")
+    metrics_dir = root / "metrics"
     with scratch_database(postgres_server_url, "t_mpm") as url:
-        env = stripe_env(sb, stripe_url, minter, migrated(url), REDIS_URL=redis_url)
+        env = stripe_env(sb, stripe_url, minter, migrated(url), REDIS_URL=redis_server_url)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)  # the operator's own directory, to look into
-        with service_process(env, migrate=False, log_path=tmp_path / "service.log", args=("--workers", "2")) as base:
-            yield base, metrics_dir
+        with service_process(env, migrate=False, log_path=root / "service.log", args=("--workers", "2")) as base:
+            yield base, metrics_dir, sb.webhook_secret
 
 
 @pytest.mark.postgres
 @pytest.mark.redis
 async def test_a_scrape_of_either_worker_sums_the_requests_both_workers_served(
-    two_workers: tuple[str, Path], tmp_path: Path
+    two_workers: tuple[str, Path, str], tmp_path: Path
 ) -> None:
-    base, metrics_dir = two_workers
+    base, metrics_dir, _ = two_workers
     # New connections each time, so the kernel hands them to both workers; until both have served some.
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         before = health_count((await client.get(f"{base}/metrics")).text)
@@ -102,3 +105,27 @@ def test_a_single_worker_server_makes_its_metrics_directory_and_removes_it_when_
     assert len(made) == 1
     assert health_count(scraped) >= 3
     assert not [p for p in temp.iterdir() if p.name.startswith("billing-metrics-")]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_webhook_deliveries_to_both_workers_are_counted_once_each(two_workers: tuple[str, Path, str]) -> None:
+    base, _, secret = two_workers
+    deliveries = [signed_request(event("product.updated", stripe_object("product")), secret) for _ in range(24)]
+
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        answers = await asyncio.gather(
+            *(client.post(f"{base}/api/webhooks/stripe", content=body, headers=headers) for body, headers in deliveries)
+        )
+        again = await client.post(f"{base}/api/webhooks/stripe", content=deliveries[0][0], headers=deliveries[0][1])
+        scrapes = [(await client.get(f"{base}/metrics")).text for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200] * 24 and again.status_code == 200
+    for text in scrapes:
+        samples = {
+            sample.labels["outcome"]: sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "billing_webhook_events_total" and sample.labels["type"] == "product.updated"
+        }
+        assert samples == {"processed": 24, "duplicate": 1}

@@ -123,6 +123,12 @@ async def test_a_request_is_one_trace_with_its_sql_redis_stripe_and_smtp_spans(
     assert any(_is_sql(s, database_url) for s in children), [s.name for s in children]
     checkout = server_span(spans, "POST /api/stripe/checkout")  # its rate limit lives in Redis
     assert any((s.attributes or {}).get("db.system") == "redis" for s in in_trace(spans, checkout))
+    webhook = next(s for s in spans if s.name == "webhook checkout.session.completed")
+    delivery = next(
+        s for s in spans if s.context is not None and s.context.span_id == (webhook.parent or capture.context).span_id
+    )
+    assert delivery.name == "POST /api/webhooks/stripe"
+    assert (webhook.attributes or {}).get("stripe.event_type") == "checkout.session.completed"
     trace_id = format_trace_id(capture.context.trace_id)
     logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     assert any(r.get("request_id") == "req-traced" and r.get("trace_id") == trace_id for r in logged), logged

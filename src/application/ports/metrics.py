@@ -1,20 +1,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from application.ports.backlog import Backlog
 
-WebhookOutcome = Literal["processed", "ignored", "duplicate", "failed", "rejected"]
+
+class WebhookOutcome(StrEnum):
+    """What became of one webhook delivery or replay (the pipeline returns the first three)."""
+
+    PROCESSED = "processed"  # handled, its changes committed
+    IGNORED = "ignored"  # acknowledged without a change: a type not handled, an object never seen
+    DUPLICATE = "duplicate"  # handled before: nothing repeated
+    FAILED = "failed"  # the handler (or the store) failed: stored as failed, retried (→ 500)
+    REJECTED = "rejected"  # a bad signature or body: nothing stored (→ 400)
+
+
 # `client_error`: Stripe refused the request (4xx: invalid, declined, missing); `rate_limited`: 429;
 # `server_error`: 5xx; `network_error`: no answer (connection failed, timed out).
 StripeOutcome = Literal["ok", "client_error", "rate_limited", "server_error", "network_error"]
 CacheResult = Literal["hit", "miss", "stale"]
 EmailOutcome = Literal["sent", "failed"]
 
-# The webhook `type` for an event the service does not handle, and for a request refused before
-# its type could be trusted: label values stay a bounded set, never free text from a request.
-OTHER_EVENT_TYPE = "other"
+# The label value for anything outside a bounded set — an event type the service does not handle
+# (or that could not be trusted: a refused request), an e-mail of no known kind — so label values
+# never come from free text.
+OTHER = "other"
 
 
 class Metrics(Protocol):
@@ -22,7 +34,7 @@ class Metrics(Protocol):
 
     Each method records one occurrence; none raises, blocks or does I/O (a recording that cannot
     be made is lost, never the operation it measures). Not idempotent: call once per occurrence.
-    Label arguments must come from bounded sets: a handled event type or `OTHER_EVENT_TYPE`, a
+    Label arguments must come from bounded sets: a handled event type or `OTHER`, a
     Stripe operation such as `POST /v1/customers` (ids replaced by `{id}`), a cache's name, an
     e-mail's kind. Never a user id, an e-mail address, a token or a secret.
     """
