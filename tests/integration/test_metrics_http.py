@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 
+from dishka import Provider, Scope, provide
 from prometheus_client.parser import text_string_to_metric_families
 
+from application.health.check_readiness import CheckReadiness
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
 from tests.integration.http_support import WEBHOOK_PATH, FastStripeProvider, Stack, StackFactory
 from tests.support.stripe_events import signed_request
@@ -52,6 +54,29 @@ async def test_http_requests_are_counted_by_route_template_and_status_with_their
         timed = value(after, "billing_http_request_duration_seconds_count", **route, status_code=status)
         assert timed - value(before, "billing_http_request_duration_seconds_count", **route, status_code=status) == 1
     assert not any(order["id"] in dict(labels).get("path", "") for _, labels in after)
+
+
+class _Explodes:
+    async def execute(self) -> dict[str, bool]:
+        raise RuntimeError("boom")
+
+
+class ExplodingReadiness(Provider):
+    @provide(scope=Scope.REQUEST)
+    def readiness(self) -> CheckReadiness:
+        return _Explodes()  # type: ignore[return-value]
+
+
+async def test_a_server_error_is_also_counted_among_the_errors(make_stack: StackFactory) -> None:
+    stack = await make_stack(providers=(ExplodingReadiness(),))
+    before = (await scrape(stack))[1]
+
+    assert (await stack.client.get("/api/health/ready")).status_code == 500
+    after = (await scrape(stack))[1]
+
+    route = {"path": "/api/health/ready", "status_code": "500"}
+    for name in ("billing_http_requests_total", "billing_http_requests_error_total"):
+        assert value(after, name, **route) - value(before, name, **route) == 1
 
 
 async def test_stripe_requests_appear_by_operation_and_outcome(stack: Stack) -> None:
