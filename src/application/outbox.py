@@ -18,9 +18,11 @@ Delivery is at least once only when a worker dies between sending and marking do
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
+from typing import Protocol
 
 from application.errors import ApplicationError
 from application.ports.clock import Clock
@@ -33,11 +35,34 @@ log = logging.getLogger("billing.outbox")
 # use that instead of reading it again, and must read it itself when given None (the sweeper).
 Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
 
+
+class EffectPerformers(Protocol):
+    """A family of effects (order confirmations, refund e-mails, …): the performer of each of its
+    kinds. The composition root hands every family to the outbox (a new one is one line there)."""
+
+    def performers(self) -> Mapping[str, Performer]: ...
+
+
+def performers_of(families: Iterable[EffectPerformers]) -> dict[str, Performer]:
+    merged: dict[str, Performer] = {}
+    for family in families:
+        for kind, performer in family.performers().items():
+            if kind in merged:
+                raise ValueError(f"two performers for effects of kind {kind!r}")
+            merged[kind] = performer
+    return merged
+
+
 # Longer than the slowest performance of one subject's effects, which run one after the other:
 # an e-mail (SMTP operations time out at 10 s each) then a Stripe call (15 s, retried twice with
 # backoff: ~50 s). A lease that ran out while its worker was still sending would let the sweeper
 # send again. The price: a worker that dies leaves its effects for the sweeper 3 minutes later.
 LEASE_SECONDS = 180
+
+# Once an e-mail went out, the mark that it did must not be left to the lease (the sweeper would
+# send it again): recording the outcomes is retried, each time on a fresh connection, with these
+# pauses (~50 s in all), so performing (~50 s at worst) and recording both end inside the lease.
+RECORD_RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 15.0)
 
 
 def effect_key(kind: str, subject: str) -> str:
@@ -52,8 +77,16 @@ def effect_kind(key: str) -> str | None:
 
 
 class Outbox:
-    def __init__(self, uow: UnitOfWork, clock: Clock, performers: Mapping[str, Performer]) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        performers: Mapping[str, Performer],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._uow = uow
+        self._sleep = sleep
         self._clock = clock
         self._performers = performers
 
@@ -67,6 +100,9 @@ class Outbox:
         recorded them, and performs them or has done so) are registered with `uow`, for
         `perform(uow)` after commit. `known` is handed to their performers then.
         """
+        unknown = set(effects) - set(self._performers)
+        if unknown:  # it would wait in the outbox forever: refuse it while the change can roll back
+            raise ValueError(f"no performer for effects of kind {', '.join(sorted(unknown))}")
         now = self._clock.now()
         rows = [
             Effect(effect_key(kind, subject), kind, dict(payload), now, attempts=1) for kind, payload in effects.items()
@@ -76,7 +112,8 @@ class Outbox:
 
     async def perform(self, uow: UnitOfWork) -> int:
         """Perform the effects `uow`'s committed transactions recorded (call it after the `async
-        with` block). Returns how many succeeded."""
+        with` block). Returns how many succeeded. Never raises: what the caller committed stands,
+        and an effect that failed, or whose outcome could not be recorded, is left to the sweeper."""
         return await self._perform_all([(r.effect, r.known) for r in uow.collect_effects()])
 
     async def run(self, keys: Iterable[str]) -> int:
@@ -103,13 +140,28 @@ class Outbox:
             return 0  # none recorded, or done already, or other workers hold them
         outcomes = [(effect.key, await self._perform(effect, known)) for effect, known in effects]
         done = [key for key, error in outcomes if error is None]
+        for pause in (*RECORD_RETRY_SECONDS, None):
+            try:
+                await self._record(done, outcomes)
+                break
+            except ApplicationError as exc:  # the database: unreachable, or the connection died
+                if pause is None:
+                    log.error("effects performed but not recorded; the sweeper may repeat them", extra={"done": done})
+                    break
+                log.warning("recording performed effects failed; retrying", extra={"error": type(exc).__name__})
+                await self._sleep(pause)
+            except Exception:  # a bug: what was performed stays leased, for the sweeper
+                log.exception("effects performed but not recorded", extra={"done": done})
+                break
+        return len(done)
+
+    async def _record(self, done: list[str], outcomes: list[tuple[str, str | None]]) -> None:
         async with self._uow as uow:
             await uow.effects.complete(*done, now=self._clock.now())
             for key, error in outcomes:
                 if error is not None:
                     await uow.effects.release(key, error=error)
             await uow.commit()
-        return len(done)
 
     async def _perform(self, effect: Effect, known: object) -> str | None:
         """None when done; the error's description when it failed (the effect will be retried)."""

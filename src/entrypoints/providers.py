@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from dishka import AsyncContainer, Provider, Scope, from_context, provide, provide_all
+from dishka import AsyncContainer, Provider, Scope, collect, from_context, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
@@ -41,7 +41,7 @@ from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
 from application.orders.confirmation import ConfirmationSettings, OrderEffects
 from application.orders.queries import ListOrders
-from application.outbox import Outbox
+from application.outbox import EffectPerformers, Outbox, performers_of
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -220,6 +220,9 @@ class UseCaseProvider(Provider):
     readiness = provide(CheckReadiness)
     process_event = provide(ProcessStripeEvent)
     order_effects = provide(OrderEffects)
+    # Every family of effects the outbox performs: a new one is one more `provide(..., provides=EffectPerformers)`.
+    order_effect_performers = provide(OrderEffects, provides=EffectPerformers)
+    effect_performers = collect(EffectPerformers)
     # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
     webhook_handlers = provide_all(
         CheckoutCompleted,
@@ -233,8 +236,8 @@ class UseCaseProvider(Provider):
     )
 
     @provide
-    def outbox(self, uow: UnitOfWork, clock: Clock, effects: OrderEffects) -> Outbox:
-        return Outbox(uow, clock, effects.performers())
+    def outbox(self, uow: UnitOfWork, clock: Clock, families: list[EffectPerformers]) -> Outbox:
+        return Outbox(uow, clock, performers_of(families))
 
     @provide
     def handlers(self, container: AsyncContainer) -> Handlers:

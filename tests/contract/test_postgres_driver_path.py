@@ -5,19 +5,24 @@ The repositories' behaviour on it is the unit-of-work contract (tests/contract/t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
-from sqlalchemy import Executable, Table, bindparam, event, insert, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Executable, bindparam, event, insert, select, text
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.in_memory.clock import ManualClock
 from adapters.persistence import driver, effects, events, orders
 from adapters.persistence.database import create_engine
-from adapters.persistence.models import OrderRow, WebhookEventRow
+from adapters.persistence.models import orders as orders_table
+from adapters.persistence.models import webhook_events
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import StorageUnavailable
 from application.ports.repositories import Effect
@@ -137,17 +142,111 @@ async def test_the_fast_path_setting_decides_whether_statements_bypass_sqlalchem
         await engine.dispose()
 
 
+async def _cut_every_connection(url: str) -> None:
+    """What a database restart or a network cut does to the service's connections: the server ends
+    each session; returns once no session of the service's is left."""
+    admin = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        others = "datname = current_database() AND pid <> pg_backend_pid()"
+        await admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}")
+        for _ in range(200):
+            if not await admin.fetchval(f"SELECT count(*) FROM pg_stat_activity WHERE {others}"):
+                break
+            await asyncio.sleep(0.025)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.1)  # the service's event loop reads the server's goodbye
+
+
+async def _reads(uow: SqlAlchemyUnitOfWork) -> WebhookEvent | None:
+    async with uow:
+        return await uow.events.get("evt_1")
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
+async def test_right_after_the_server_cut_idle_connections_new_work_runs_on_fresh_ones(
+    migrated_postgres_url: str, fast_path: bool
+) -> None:
+    # No pre-ping (it costs round trips on every checkout): the pooled connections the server cut
+    # are found out without one, and replaced instead of failing the requests that follow.
+    engine = create_engine(migrated_postgres_url)
+    units = [SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=fast_path) for _ in range(4)]
+    try:
+        assert await units[0].store_event(an_event("evt_1"))
+        await asyncio.gather(*(_reads(uow) for uow in units))  # four connections now idle in the pool
+        await _cut_every_connection(migrated_postgres_url)
+
+        after = await asyncio.gather(*(_reads(uow) for uow in units), return_exceptions=True)
+        then = [await _reads(units[0]) for _ in range(4)]
+
+        assert after == then[:4] == [an_event("evt_1")] * 4
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _middlebox() -> AsyncIterator[int]:
+    """A TCP relay to PostgreSQL that, when the server closes a session, forwards its last words
+    but keeps the service's side of the connection open (as a NAT or a proxy may): the driver has
+    read the server's FATAL, not the end of the connection. Yields its port; on exit it closes the
+    service's side of every connection it relayed."""
+    clients: list[asyncio.StreamWriter] = []
+
+    async def relay(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        clients.append(client_writer)
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", 5432)
+
+        async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, close: bool) -> None:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+            if close:
+                writer.close()
+
+        await asyncio.gather(
+            pump(client_reader, server_writer, True), pump(server_reader, client_writer, False), return_exceptions=True
+        )
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        for client in clients:
+            client.close()
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
+async def test_a_connection_left_half_open_by_a_cut_fails_no_request_and_is_never_reused(
+    migrated_postgres_url: str, fast_path: bool
+) -> None:
+    # Reproduces the chaos soak's "cannot switch to state 15; another operation (2) is in progress":
+    # the pooled connection read the server's FATAL but not the end of the connection, so it does
+    # not look closed; used again, it failed the request (503).
+    parts = urlsplit(migrated_postgres_url)
+    engine: AsyncEngine | None = None
+    try:
+        async with _middlebox() as port:
+            engine = create_async_engine(f"{parts.scheme}://{parts.username}@127.0.0.1:{port}{parts.path}")
+            uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=fast_path)
+            assert await uow.store_event(an_event("evt_1"))
+            await _cut_every_connection(migrated_postgres_url)
+
+            assert [await _reads(uow) for _ in range(3)] == [an_event("evt_1")] * 3
+    finally:
+        if engine is not None:
+            await engine.dispose()
+
+
 def test_a_reusable_statement_must_have_plain_bind_parameters() -> None:
-    table = OrderRow.__table__
-    expanding = driver.reusable(select(table).where(table.c.id.in_(bindparam("ids", expanding=True))))
+    dialect = create_engine("postgresql+asyncpg://u@h/d").sync_engine.dialect
+    expanding = driver.reusable(select(orders_table).where(orders_table.c.id.in_(bindparam("ids", expanding=True))))
     with pytest.raises(TypeError, match="plain bind parameters"):
-        driver.compiled(expanding, postgresql.asyncpg.dialect())
+        driver.compiled(expanding, dialect)
     # `attempts` has a Python-side default SQLAlchemy fills in per execution: not a value to take once.
-    events_table = WebhookEventRow.__table__
-    assert isinstance(events_table, Table)  # a declarative model's table (typed FromClause)
-    with_default = driver.reusable(insert(events_table).values(id=bindparam("id")))
+    with_default = driver.reusable(insert(webhook_events).values(id=bindparam("id")))
     with pytest.raises(TypeError, match="Python-side defaults"):
-        driver.compiled(with_default, postgresql.asyncpg.dialect())
+        driver.compiled(with_default, dialect)
 
 
 def test_one_or_none_refuses_several_rows() -> None:

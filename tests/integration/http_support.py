@@ -41,7 +41,7 @@ WEBHOOK_PATH = "/api/webhooks/stripe"
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem body with the given status (contract §4)."""
+    """An RFC 9457 problem body with the given status."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     body = response.json()
@@ -281,7 +281,7 @@ async def make_stack(sandbox: tuple[Sandbox, str], minter: TokenMinter, sqlite_u
             settings = load_settings(
                 stripe_env(sb, stripe_url, minter, database_url or sqlite_url, **env), env_file=None
             )
-            client = AsyncTestClient(app=create_app(settings, *providers, sweep_effects=False))
+            client = AsyncTestClient(app=create_app(settings, *providers, sweep_effects=None))
             await stack.enter_async_context(client)
             built = Stack(sb, stripe_url, client, minter, settings)
             built.skip_pending_events()  # earlier tests' events are not this app's business

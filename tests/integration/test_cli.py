@@ -18,11 +18,7 @@ from adapters.in_memory.clock import ManualClock
 from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import upgrade_async
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from application.orders.confirmation import ORDER_CONFIRMATION
-from application.ports.repositories import Effect
 from domain.webhook_event import EventStatus, WebhookEvent
-from tests.contract.test_unit_of_work_contract import an_order
-from tests.integration.webhook_support import smtp_server
 from tests.support.databases import FAST_PATH
 from tests.support.service import ROOT, service_process
 from tests.support.stripe_events import event, stripe_object
@@ -178,47 +174,12 @@ async def test_events_replay_without_an_id_runs_every_failed_event_again(migrate
         await _store_failed_event(url, event(event_type, stripe_object(resource), event_id=event_id), "Boom: once")
 
     result = billing("events", "replay", env=env)
-    again = billing("events", "replay", env=env)
 
     assert result.returncode == 0, result.stderr
     assert sorted(result.stdout.splitlines()) == ["evt_cli_coupon\tprocessed", "evt_cli_product\tprocessed"]
     for event_id in ("evt_cli_product", "evt_cli_coupon"):
         replayed = await _stored_event(url, event_id)
         assert replayed is not None and (replayed.status, replayed.attempts) == (EventStatus.PROCESSED, 2)
-    assert (again.returncode, again.stdout) == (0, "")  # none failed any more
-
-
-async def _record_confirmation(url: str) -> str:
-    """A captured order whose confirmation e-mail was recorded but never sent (its worker died)."""
-    engine = create_engine(url)
-    try:
-        uow = SqlAlchemyUnitOfWork(engine, ManualClock(), fast_path=FAST_PATH)
-        async with uow:
-            order = an_order("ord_cli", customer_email="buyer@example.com")
-            await uow.orders.add(order)
-            created = datetime.now(UTC)
-            await uow.effects.add_all_if_absent(
-                [Effect(f"{ORDER_CONFIRMATION}:{order.id}", ORDER_CONFIRMATION, {"order_id": order.id}, created)]
-            )
-            await uow.commit()
-        return order.id
-    finally:
-        await engine.dispose()
-
-
-async def test_effects_run_performs_a_pending_effect_once(migrated: dict[str, str]) -> None:
-    order_id = await _record_confirmation(migrated["DATABASE_URL"])
-    with smtp_server() as (inbox, smtp_url):
-        env = {**migrated, "SMTP_URL": smtp_url}
-
-        first = billing("effects", "run", env=env)
-        second = billing("effects", "run", env=env)
-
-    assert (first.returncode, first.stdout) == (0, "1 effect(s) performed\n"), first.stderr
-    assert (second.returncode, second.stdout) == (0, "0 effect(s) performed\n"), second.stderr
-    assert [(m["To"], m["Subject"]) for m in inbox.messages] == [
-        ("buyer@example.com", f"Your order {order_id} is confirmed")
-    ]
 
 
 def test_serve_answers_health_readiness_and_the_openapi_schema(database: tuple[str, Path]) -> None:

@@ -1,4 +1,4 @@
-"""Contract §5 Order review (admin): the queue, capture and cancel, against the sandbox's PaymentIntents."""
+"""Order review (admin): the queue, capture and cancel, against the sandbox's PaymentIntents."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract §5 Catalog: config, products and coupons from the sandbox's seeded catalog, through the
+"""The catalog: config, products and coupons from the sandbox's seeded catalog, through the
 cache (warm reads cost no Stripe call, ETags, webhook invalidation, Stripe down)."""
 
 from __future__ import annotations
@@ -163,9 +163,15 @@ async def test_products_carry_an_etag_and_if_none_match_gets_304(stack: Stack) -
 
 
 async def test_coupons_carry_an_etag_and_if_none_match_gets_304(stack: Stack) -> None:
-    etag = (await stack.client.get(COUPONS)).headers["etag"]
+    first = await stack.client.get(COUPONS)
+    etag = first.headers["etag"]
 
-    assert (await stack.client.get(COUPONS, headers={"If-None-Match": etag})).status_code == 304
+    again = await stack.client.get(COUPONS, headers={"If-None-Match": etag})
+    stale = await stack.client.get(COUPONS, headers={"If-None-Match": '"not-this-one"'})
+
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert stale.status_code == 200  # the control: only the current ETag saves the body
+    assert stale.json() == first.json()
 
 
 async def test_stripe_down_with_a_cold_cache_is_502(stack: Stack) -> None:

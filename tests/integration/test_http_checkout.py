@@ -1,9 +1,10 @@
-"""Contract §5 Checkout: `POST /api/stripe/checkout` and `GET /api/stripe/checkout/{id}`, end to end
+"""Checkout: `POST /api/stripe/checkout` and `GET /api/stripe/checkout/{id}`, end to end
 against the sandbox as the Stripe server."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any
 
@@ -463,6 +464,31 @@ async def test_the_sixth_checkout_within_ten_seconds_is_429_with_retry_after(sta
     assert 1 <= int(limited.headers["Retry-After"]) <= 10
     assert len(stack.calls("POST", "/v1/checkout/sessions")) == 5
     assert len(await orders_of(stack, "user_hasty")) == 5
+
+
+async def test_the_default_window_is_ten_seconds_long(stack: Stack) -> None:
+    # Cheap requests (refused bodies count too), so the timings below are the window's, not Stripe's.
+    async def attempt() -> Any:
+        return await stack.client.post(CHECKOUT, json={}, headers=stack.auth("user_steady"))
+
+    started = time.monotonic()
+    assert (await attempt()).status_code == 400
+    first_counted = time.monotonic()  # the window's first hit happened between `started` and now
+    for _ in range(4):
+        assert (await attempt()).status_code == 400
+    first_refusal = await attempt()
+    elapsed = time.monotonic() - started
+
+    assert first_refusal.status_code == 429
+    assert 10 - math.ceil(elapsed) <= int(first_refusal.headers["Retry-After"]) <= 10  # 9 or 10 when quick
+
+    await asyncio.sleep(max(0.0, first_counted + 6 - time.monotonic()))
+    six_seconds_in = await attempt()
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 9, "too slow a run to tell a 10 s window"
+    assert six_seconds_in.status_code == 429
+    assert 10 - math.ceil(elapsed) <= int(six_seconds_in.headers["Retry-After"]) <= 4
 
 
 async def test_rate_limit_headers_are_on_error_responses_too(stack: Stack) -> None:

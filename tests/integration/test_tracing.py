@@ -103,7 +103,7 @@ async def test_a_request_is_one_trace_with_its_sql_redis_stripe_and_smtp_spans(
     exporter = InMemorySpanExporter()
     settings = load_settings(traced_env, env_file=None)
     configure_logging("INFO", "json")
-    async with AsyncTestClient(app=create_app(settings, sweep_effects=False, span_exporter=exporter)) as client:
+    async with AsyncTestClient(app=create_app(settings, sweep_effects=None, span_exporter=exporter)) as client:
         stack = Stack(*sandbox, client, minter, settings)
         stack.skip_pending_events()
         order = await stack.paid_order(BUYER)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.models import webhook_events
 from application.errors import NotFound
 from application.ports.stripe_objects import PaymentIntent
 from domain.webhook_event import EventStatus
@@ -49,7 +49,7 @@ async def test_an_event_is_stored_as_received_before_its_handler_runs_and_marked
         engine = await harness.app.state.dishka_container.get(AsyncEngine)
         async with engine.connect() as conn:
             status = (
-                await conn.execute(select(WebhookEventRow.status).where(WebhookEventRow.id == payload["id"]))
+                await conn.execute(select(webhook_events.c.status).where(webhook_events.c.id == payload["id"]))
             ).scalar_one()
         seen_during_handler.append(status)
         return await real_read(payment_intent_id)

@@ -24,15 +24,18 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.email import InMemoryEmailSender
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_process.cache import InMemoryCache
 from adapters.persistence.migrate import upgrade
-from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.models import webhook_events
 from application.outbox import Outbox
 from application.ports.cache import Cache
+from application.ports.clock import Clock
+from application.ports.email import EmailSender
 from application.ports.payment_gateway import CatalogPrice, CatalogProduct, PaymentGateway, Price
-from application.ports.repositories import UnitOfWork
+from application.ports.repositories import Effect, UnitOfWork
 from application.ports.stripe_objects import SubscriptionState
 from application.webhooks.process_event import ProcessStripeEvent
 from domain.subscription import Subscription, SubscriptionStatus
@@ -113,6 +116,18 @@ class FakesProvider(Provider):
         return self._cache
 
 
+class ClockProvider(Provider):
+    """The service's time is the test's clock (to move past an outbox lease without waiting)."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__()
+        self._clock = clock
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return self._clock
+
+
 def stripe_gateway() -> InMemoryPaymentGateway:
     gateway = InMemoryPaymentGateway()
     for price in (USD_PRICE, JPY_PRICE, PLAN_PRICE):
@@ -190,7 +205,7 @@ class Harness:
     # --- what the service stored -----------------------------------------------------------
     # The test client serves the app on its own event loop (a portal thread); the app's engine
     # lives there, so reads go through that portal.
-    def _in_app_loop(self, read: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    def in_app_loop(self, read: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         async def run() -> T:
             async with self.app.state.dishka_container() as request_scope:
                 uow = await request_scope.get(UnitOfWork)
@@ -200,10 +215,18 @@ class Harness:
         return self.client.blocking_portal.call(run)
 
     def stored_event(self, event_id: str) -> WebhookEvent | None:
-        return self._in_app_loop(lambda uow: uow.events.get(event_id))
+        return self.in_app_loop(lambda uow: uow.events.get(event_id))
 
     def stored_subscription(self, subscription_id: str) -> Subscription | None:
-        return self._in_app_loop(lambda uow: uow.subscriptions.get(subscription_id))
+        return self.in_app_loop(lambda uow: uow.subscriptions.get(subscription_id))
+
+    def pending_effects(self, now: datetime) -> list[Effect]:
+        """Effects not done that a sweeper running at `now` would take."""
+
+        async def read(uow: UnitOfWork) -> list[Effect]:
+            return list(await uow.effects.list_pending(now=now))
+
+        return self.in_app_loop(read)
 
     def replay(self, event_id: str) -> str:
         """`billing events replay <id>`: the same use case, through the app's container."""
@@ -229,7 +252,7 @@ class Harness:
         async def count() -> int:
             engine = await self.app.state.dishka_container.get(AsyncEngine)
             async with engine.connect() as conn:
-                return int((await conn.execute(select(func.count()).select_from(WebhookEventRow))).scalar_one())
+                return int((await conn.execute(select(func.count()).select_from(webhook_events))).scalar_one())
 
         return self.client.blocking_portal.call(count)
 
@@ -238,17 +261,30 @@ HarnessFactory = Callable[..., contextlib.AbstractAsyncContextManager[Harness]]
 
 
 @contextlib.asynccontextmanager
-async def running_harness(database_url: str, **env: str) -> AsyncIterator[Harness]:
-    """The app on `database_url` (already migrated), with fake Stripe, cache and (unless SMTP_URL) e-mail."""
+async def running_harness(
+    database_url: str,
+    *,
+    clock: ManualClock | None = None,
+    email: EmailSender | None = None,
+    sweep_effects: float | None = None,
+    **env: str,
+) -> AsyncIterator[Harness]:
+    """The app on `database_url` (already migrated), with fake Stripe, cache and (unless SMTP_URL) e-mail.
+
+    `clock`: the service's time instead of the system's; `email`: a sender of the test's own
+    (e-mails still reach `Harness.email` only if it forwards them); `sweep_effects`: run the
+    service's own outbox sweeper, every so many seconds (off by default)."""
     minter = shared_minter()
     settings = make_settings(database_url, CLERK_JWT_KEY=minter.public_pem, **env)
     gateway = stripe_gateway()
     sink = InMemoryEmailSender()
     cache = InMemoryCache()
     providers: list[Provider] = [FakesProvider(gateway, cache)]
+    if clock is not None:
+        providers.append(ClockProvider(clock))
     if "SMTP_URL" not in env:
-        providers.append(CapturedEmailProvider(sink))
-    app = create_app(settings, *providers, sweep_effects=False)
+        providers.append(CapturedEmailProvider(email or sink))
+    app = create_app(settings, *providers, sweep_effects=sweep_effects)
     async with AsyncTestClient(app=app) as client:
         yield Harness(app, client, gateway, sink, cache, minter, settings)
 
@@ -469,8 +505,8 @@ def webhook_db_url(migrated_database: str) -> str:
 def make_harness(webhook_db_url: str) -> HarnessFactory:
     """`async with make_harness(ORDER_CAPTURE="auto") as h:` — the app on a fresh PostgreSQL DB."""
 
-    def factory(**env: str) -> contextlib.AbstractAsyncContextManager[Harness]:
-        return running_harness(webhook_db_url, **env)
+    def factory(**options: Any) -> contextlib.AbstractAsyncContextManager[Harness]:
+        return running_harness(webhook_db_url, **options)
 
     return factory
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide
 
-from adapters.in_memory.email import InMemoryEmailSender
 from application.ports.email import EmailSender
 
 
 class CapturedEmailProvider(Provider):
-    """E-mails go to an `InMemoryEmailSender` the test can read."""
+    """E-mails go to a sender the test holds (an `InMemoryEmailSender` it can read)."""
 
-    def __init__(self, sender: InMemoryEmailSender) -> None:
+    def __init__(self, sender: EmailSender) -> None:
         super().__init__()
         self._sender = sender
 

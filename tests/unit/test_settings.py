@@ -1,4 +1,4 @@
-"""Settings (contract §2): defaults, one-line errors that name the variable and never show a
+"""Settings (README, .env.example): defaults, one-line errors that name the variable and never show a
 secret, `.env` under the environment, and the few rewrites the service does for the user."""
 
 from __future__ import annotations

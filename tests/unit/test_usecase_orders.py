@@ -22,7 +22,7 @@ from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder
 from application.orders.confirmation import ORDER_CONFIRMATION, SESSION_ORDER_STATUS, OrderEffects
-from application.outbox import LEASE_SECONDS, Outbox, Performer
+from application.outbox import LEASE_SECONDS, Outbox, Performer, performers_of
 from application.ports.repositories import Effect, UnitOfWork
 from application.ports.tokens import Identity
 from domain.errors import InvalidOrderTransition
@@ -363,9 +363,30 @@ async def test_a_failed_email_stays_pending_and_run_pending_sends_it_once_later(
     assert world.store.effects[key].done_at == world.clock.now()
 
 
-async def test_an_effect_of_an_unknown_kind_stays_pending(world: FakeService) -> None:
-    outbox = outbox_with(world, {})
-    assert await outbox.perform(await _record(world, outbox)) == 0
+async def test_recording_an_effect_nobody_performs_is_refused_at_once(world: FakeService) -> None:
+    uow = world.uow()
+    with pytest.raises(ValueError, match="no performer for effects of kind ping"):
+        async with uow:
+            await outbox_with(world, {"pong": CountingPerformer()}).record(uow, "ord_1", {"ping": {}})
+    assert world.store.effects == {}  # nothing that would wait forever
+
+
+def test_two_families_of_effects_performing_one_kind_is_a_wiring_error() -> None:
+    class Family:
+        def __init__(self, *kinds: str) -> None:
+            self._kinds = kinds
+
+        def performers(self) -> dict[str, Performer]:
+            return {kind: CountingPerformer() for kind in self._kinds}
+
+    assert set(performers_of([Family("ping"), Family("pong")])) == {"ping", "pong"}
+    with pytest.raises(ValueError, match="two performers for effects of kind 'ping'"):
+        performers_of([Family("ping"), Family("pong", "ping")])
+
+
+async def test_an_effect_of_a_kind_this_version_no_longer_performs_stays_pending(world: FakeService) -> None:
+    recorded = await _record(world, outbox_with(world, {"ping": CountingPerformer()}))
+    assert await outbox_with(world, {}).perform(recorded) == 0
     assert world.store.effects["ping:ord_1"].done_at is None
     assert "KeyError" in (world.store.effects["ping:ord_1"].last_error or "")
     assert [e.key for e in await _pending(world)] == ["ping:ord_1"]

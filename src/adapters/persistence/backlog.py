@@ -10,17 +10,15 @@ scrape costs the same with ten thousand events stored as with ten million.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.models import EffectRow, WebhookEventRow
+from adapters.persistence.models import effects as _EFFECTS
+from adapters.persistence.models import webhook_events as _EVENTS
 from application.errors import StorageUnavailable
 from application.ports.backlog import Backlog
 from domain.webhook_event import EventStatus
-
-_EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
-_EFFECTS: Table = EffectRow.__table__  # type: ignore[assignment]
 
 COUNT_BACKLOG: Select[tuple[int, int]] = select(
     select(func.count()).select_from(_EVENTS).where(_EVENTS.c.status == EventStatus.FAILED.value).scalar_subquery(),

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import CustomerRow
+from adapters.persistence.models import customers as _CUSTOMERS
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
 from application.errors import Conflict
 from application.ports.clock import Clock
 from domain.customer import Customer
 
-_CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
 _BY_USER = reusable(select(_CUSTOMERS).where(_CUSTOMERS.c.user_id == bindparam("user_id")))
 _BY_USER_FOR_UPDATE = reusable(_BY_USER.with_for_update())
 _BY_STRIPE_ID = reusable(select(_CUSTOMERS).where(_CUSTOMERS.c.stripe_customer_id == bindparam("stripe_customer_id")))

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from advanced_alchemy.config import AsyncSessionConfig, EngineConfig, SQLAlchemyAsyncConfig
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,9 +35,10 @@ def create_database_config(url: str) -> SQLAlchemyAsyncConfig:
             else EngineConfig(pool_size=1, max_overflow=0, pool_timeout=60)
         )
     else:
-        # No pre-ping: it costs three round trips on every checkout from the pool (a third of a
-        # webhook's). A connection that died with the server fails its transaction once
-        # (StorageUnavailable → 503, retried by the caller or Stripe) and is replaced.
+        # No pre-ping: it costs round trips on every checkout from the pool, as many as a third of
+        # a webhook's. A connection the server ended is found out without one: by the driver at
+        # checkout (`_replace_closed`), else by the transaction's first statement, which then runs
+        # again on another connection (`transaction.Transaction.execute`).
         engine_config = EngineConfig(pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=10)
     return SQLAlchemyAsyncConfig(
         connection_string=url,
@@ -50,7 +52,18 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_database_config(url).get_engine()
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine, "checkout", _replace_closed)
     return engine
+
+
+def _replace_closed(dbapi_connection: object, record: ConnectionPoolEntry, proxy: object) -> None:
+    """A pooled connection the driver knows the server closed is not handed out (no round trip
+    to find out). A restart or a cut closes them all: every pooled connection older than this one
+    is replaced as it comes up (`InvalidatePoolError`), instead of each failing a request."""
+    connection = record.driver_connection
+    if connection is not None and connection.is_closed():
+        raise sa_exc.InvalidatePoolError("the server closed this pooled connection")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -2,7 +2,8 @@
 
 Why: CPU per webhook event. SQLAlchemy's execution path around asyncpg (compiled-cache lookup,
 execution context, parameter construction, the adapted cursor and its greenlet, Row building)
-costs ~60 µs of CPU per statement on top of asyncpg's ~80 µs; a webhook event runs 5 to 7 statements.
+costs nearly as much CPU per statement as asyncpg itself, and a webhook event runs 5 to 7
+statements (figures in bench/README.md). DATABASE_FAST_PATH=false turns this path off.
 For a statement declared `reusable(...)` — built once at import, with bind parameters — the SQL,
 the positional order of its parameters and its bind/result processors are taken from SQLAlchemy's
 own compilation once per dialect, and each execution is one asyncpg call plus those processors.

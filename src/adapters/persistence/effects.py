@@ -5,16 +5,15 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, Update, bindparam, null, or_, select, update
+from sqlalchemy import Row, Update, bindparam, null, or_, select, update
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import EffectRow
+from adapters.persistence.models import effects as _EFFECTS
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_all_if_absent
 from application.ports.repositories import Effect
 
 # Core statements built once (see adapters.persistence.transaction); they run after every capture.
-_EFFECTS: Table = EffectRow.__table__  # type: ignore[assignment]
 _FREE = (
     _EFFECTS.c.done_at.is_(None),
     or_(_EFFECTS.c.leased_until.is_(None), _EFFECTS.c.leased_until < bindparam("now")),

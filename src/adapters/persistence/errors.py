@@ -14,6 +14,8 @@ from application.errors import ApplicationError, Conflict, StorageRejected, Stor
 # lock wait timeout).
 _UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58"})
 _UNAVAILABLE_STATES = frozenset({"40001", "40P01", "55P03"})
+# The server ended the session: admin shutdown, crash shutdown, cannot connect now.
+_SESSION_ENDED = frozenset({"57P01", "57P02", "57P03"})
 # The driver failed without a server's answer: the connection closed, or its protocol is out of step.
 _DRIVER_FAILURES = (asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError)
 
@@ -22,6 +24,10 @@ def translate(error: BaseException) -> ApplicationError | None:
     """The application error for a database error; None for anything else (a bug: let it surface)."""
     if isinstance(error, OSError | TimeoutError | sa_exc.TimeoutError | sa_exc.DisconnectionError):
         return StorageUnavailable("the database is unavailable")  # unreachable, or the pool timed out
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # asyncpg's own, unwrapped: only connecting raises it so (every statement's error is wrapped),
+        # e.g. the server refusing connections while it starts up or shuts down.
+        return StorageUnavailable("the database is unavailable")
     if not isinstance(error, sa_exc.DBAPIError):
         return None
     state = _sqlstate(error)
@@ -32,6 +38,15 @@ def translate(error: BaseException) -> ApplicationError | None:
     if (state or "").startswith("22"):  # data exception: a value too long, a NUL in a string, …
         return StorageRejected("the database refused a value of the change")
     return None
+
+
+def session_lost(error: BaseException) -> bool:
+    """Whether a failed operation may have left its connection unusable: anything but the server
+    refusing a statement (after which the session is intact, and a ROLLBACK ends its transaction)."""
+    if not isinstance(error, sa_exc.DBAPIError) or error.connection_invalidated:
+        return True
+    state = _sqlstate(error)
+    return state is None or state[:2] == "08" or state in _SESSION_ENDED
 
 
 def _sqlstate(error: sa_exc.DBAPIError) -> str | None:

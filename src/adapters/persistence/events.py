@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import WebhookEventRow
+from adapters.persistence.models import webhook_events as _EVENTS
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import insert_if_absent
 from application.ports.clock import Clock
@@ -15,7 +15,6 @@ from domain.webhook_event import DONE, EventStatus, WebhookEvent
 
 # Core statements built once (see adapters.persistence.transaction): every webhook event reads
 # and writes its row.
-_EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
 _BY_ID = reusable(select(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")))
 _BY_ID_FOR_UPDATE = reusable(_BY_ID.with_for_update())
 _SAVE = reusable(
@@ -31,8 +30,7 @@ _SAVE = reusable(
 
 
 # The claim: one UPDATE locks the row (a concurrent claim waits, then re-reads the row and matches
-# nothing once the first committed) and marks it processed, where SELECT … FOR UPDATE and a final
-# UPDATE took two round trips.
+# nothing once the first committed) and marks it processed, in one round trip.
 _CLAIM = reusable(
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"), *(_EVENTS.c.status != done.value for done in sorted(DONE)))

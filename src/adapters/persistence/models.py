@@ -1,98 +1,97 @@
-"""Tables. Local billing state is a cache of Stripe's truth: keyed by Stripe ids (unique), a few
-interpreted columns, and the raw event payload where it helps debugging."""
+"""Tables (SQLAlchemy Core: the repositories build their statements from these and map rows to
+domain objects themselves). Local billing state is a cache of Stripe's truth: keyed by Stripe ids
+(unique), a few interpreted columns, and the raw event payload where it helps debugging."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from advanced_alchemy.base import DefaultBase
+from advanced_alchemy.base import convention
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 from domain.webhook_event import EVENT_ID_MAX_LENGTH, EVENT_TYPE_MAX_LENGTH
 
-
-class CustomerRow(DefaultBase):
-    __tablename__ = "customers"
-
-    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(320))
-    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+metadata = MetaData(naming_convention=convention)
 
 
-class OrderRow(DefaultBase):
-    __tablename__ = "orders"
-    __table_args__ = (
-        Index("ix_orders_user_created", "user_id", "created_at"),
-        Index("ix_orders_status", "status"),
-    )
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))
-    amount_total: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JsonB)
-    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    customer_email: Mapped[str | None] = mapped_column(String(320))
-    cancellation_reason: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    authorized_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    captured_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    canceled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    expired_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+def _at(name: str, *, nullable: bool = True) -> Column[object]:
+    return Column(name, DateTimeUTC(timezone=True), nullable=nullable)
 
 
-class SubscriptionRow(DefaultBase):
-    __tablename__ = "subscriptions"
-    __table_args__ = (Index("ix_subscriptions_user", "user_id"),)
+customers = Table(
+    "customers",
+    metadata,
+    Column("user_id", String(255), primary_key=True),
+    Column("email", String(320)),
+    Column("stripe_customer_id", String(255), unique=True),
+    _at("created_at", nullable=False),
+)
 
-    stripe_subscription_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(255))
-    stripe_customer_id: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(32))
-    price_id: Mapped[str | None] = mapped_column(String(255))
-    product_id: Mapped[str | None] = mapped_column(String(255))
-    plan_key: Mapped[str | None] = mapped_column(String(255))
-    current_period_end: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
-    cancel_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    canceled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    as_of: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("amount_total", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("items", JsonB, nullable=False),
+    Column("checkout_session_id", String(255), unique=True),
+    Column("payment_intent_id", String(255), unique=True),
+    Column("customer_email", String(320)),
+    Column("cancellation_reason", String(64)),
+    _at("created_at", nullable=False),
+    _at("authorized_at"),
+    _at("captured_at"),
+    _at("canceled_at"),
+    _at("expired_at"),
+    Index("ix_orders_user_created", "user_id", "created_at"),
+    Index("ix_orders_status", "status"),
+)
 
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("stripe_subscription_id", String(255), primary_key=True),
+    Column("user_id", String(255), nullable=False),
+    Column("stripe_customer_id", String(255), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("price_id", String(255)),
+    Column("product_id", String(255)),
+    Column("plan_key", String(255)),
+    _at("current_period_end"),
+    Column("cancel_at_period_end", Boolean, nullable=False, default=False),
+    _at("cancel_at"),
+    _at("canceled_at"),
+    _at("ended_at"),
+    _at("as_of"),
+    Index("ix_subscriptions_user", "user_id"),
+)
 
-class WebhookEventRow(DefaultBase):
-    __tablename__ = "webhook_events"
-    __table_args__ = (Index("ix_webhook_events_status_received", "status", "received_at"),)
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(EVENT_ID_MAX_LENGTH), primary_key=True),
+    Column("type", String(EVENT_TYPE_MAX_LENGTH), nullable=False),
+    _at("created", nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("payload", LargeBinary, nullable=False),
+    _at("received_at", nullable=False),
+    _at("processed_at"),
+    Index("ix_webhook_events_status_received", "status", "received_at"),
+)
 
-    id: Mapped[str] = mapped_column(String(EVENT_ID_MAX_LENGTH), primary_key=True)
-    type: Mapped[str] = mapped_column(String(EVENT_TYPE_MAX_LENGTH))
-    created: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
-    received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    processed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-
-
-class EffectRow(DefaultBase):
-    __tablename__ = "effects"
-    __table_args__ = (Index("ix_effects_done", "done_at"),)
-
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, str]] = mapped_column(JsonB)
-    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    done_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    leased_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
-metadata = DefaultBase.metadata
+effects = Table(
+    "effects",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JsonB, nullable=False),
+    _at("created_at", nullable=False),
+    _at("done_at"),
+    _at("leased_until"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_effects_done", "done_at"),
+)

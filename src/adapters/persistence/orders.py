@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, insert, select, update
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import OrderRow
+from adapters.persistence.models import orders as _ORDERS
 from adapters.persistence.transaction import Transaction
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus, cancellation_reason
@@ -18,7 +18,6 @@ _FIELDS = (
 
 # Core statements built once (see adapters.persistence.transaction): webhook handlers lock and
 # update an order per event.
-_ORDERS: Table = OrderRow.__table__  # type: ignore[assignment]
 _COLUMNS = tuple(c.name for c in _ORDERS.c)
 _INSERT = insert(_ORDERS)
 _SAVE = reusable(

@@ -3,15 +3,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, case, select
+from sqlalchemy import Row, bindparam, case, select
 
 from adapters.persistence.driver import reusable
-from adapters.persistence.models import SubscriptionRow
+from adapters.persistence.models import subscriptions as _SUBSCRIPTIONS
 from adapters.persistence.transaction import Transaction
 from adapters.persistence.upsert import upsert
 from domain.subscription import LIVE, Subscription, SubscriptionStatus
 
-_SUBSCRIPTIONS: Table = SubscriptionRow.__table__  # type: ignore[assignment]
 _BY_ID = reusable(select(_SUBSCRIPTIONS).where(_SUBSCRIPTIONS.c.stripe_subscription_id == bindparam("subscription_id")))
 _BY_ID_FOR_UPDATE = reusable(_BY_ID.with_for_update())
 

@@ -2,8 +2,8 @@
 the syntax).
 
 Why text and not `postgresql.insert(...).on_conflict_do_nothing()`: SQLAlchemy's dialect Insert
-constructs opt out of the compiled cache (`inherit_cache = False`), so they were compiled again for
-every webhook event and effect (~0.8 ms each). These statements are built once per table and
+constructs opt out of the compiled cache (`inherit_cache = False`), so they would be compiled again
+for every webhook event and effect. These statements are built once per table and
 column set, with typed bind parameters (so DateTimeUTC and JSON columns convert as usual), and
 reused.
 """

@@ -46,7 +46,7 @@ class StripeEventVerifier:
 
     def parse(self, payload: bytes) -> VerifiedEvent:
         try:
-            event = msgspec.json.decode(payload)  # ~2x json.loads on an event's body; DecodeError is a ValueError
+            event = msgspec.json.decode(payload)  # faster than json.loads; DecodeError is a ValueError
             if not isinstance(event, Mapping):
                 raise Unreadable("the body is not a JSON object")
             event_id = _bounded(event, "id", EVENT_ID_MAX_LENGTH)

@@ -7,9 +7,9 @@ the type checker before it fails at Stripe.
 
 The calls webhooks make (read an intent or a subscription, capture, cancel, tag a session) go
 through `StripeClient.raw_request_async` and read the JSON the SDK has already parsed: building
-the SDK's StripeObject (then `to_dict()` back) costs ~0.7 ms of CPU for a subscription expanded down
-to its products, more than the whole aiohttp request. Same request, retries, idempotency key and
-exceptions as the typed services; only the StripeObject is skipped.
+the SDK's StripeObject (then `to_dict()` back) costs more CPU, for a subscription expanded down to
+its products, than the whole aiohttp request (bench/README.md). Same request, retries, idempotency
+key and exceptions as the typed services; only the StripeObject is skipped.
 """
 
 from __future__ import annotations
@@ -49,11 +49,9 @@ class StripeHTTPClient(stripe.AIOHTTPClient):
     """The SDK's aiohttp client, with the response body read inside its error handling.
 
     The SDK wraps only the request itself: a connection dropped or a timeout hit while the body
-    is read (`ClientPayloadError`, `TimeoutError`) escaped as a raw aiohttp/asyncio error, so it
-    was neither retried nor translated (an admin capture answered 500, not 502; an outbox effect
-    aborted the completion of the others). Here it is the SDK's `APIConnectionError`, like a
-    failure before the headers: retried with the same idempotency key, then
-    `PaymentProviderUnavailable`.
+    is read (`ClientPayloadError`, `TimeoutError`) would escape as a raw aiohttp/asyncio error,
+    neither retried nor translated. Here it is the SDK's `APIConnectionError`, like a failure
+    before the headers: retried with the same idempotency key, then `PaymentProviderUnavailable`.
 
     Every request (each retry, each page of a list) is recorded here, the one place all of them
     pass: `Metrics.stripe_request` by operation and outcome, with its duration.

@@ -20,7 +20,7 @@ class EmailSender(Protocol):
 
     Returns when the message is accepted by the transport. Raises
     `application.errors.EmailDeliveryFailed` when it is not; callers retry from the outbox.
-    Not idempotent by itself: exactly-once is the outbox's job (see application/effects).
+    Not idempotent by itself: exactly-once is the outbox's job (see application.outbox).
     """
 
     async def send(self, message: EmailMessage) -> None: ...

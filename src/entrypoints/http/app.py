@@ -52,9 +52,13 @@ EFFECT_SWEEP_SECONDS = 30.0
 
 
 def create_app(
-    settings: Settings, *providers: Provider, sweep_effects: bool = True, span_exporter: SpanExporter | None = None
+    settings: Settings,
+    *providers: Provider,
+    sweep_effects: float | None = EFFECT_SWEEP_SECONDS,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
-    """`span_exporter` replaces the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (tests)."""
+    """`sweep_effects`: seconds between two runs of the outbox sweeper; None runs none.
+    `span_exporter` replaces the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (tests)."""
     sandbox = store = None
     if settings.sandbox_mode:
         from entrypoints.sandbox_mode import announce, demo_store, enable_sandbox
@@ -87,7 +91,7 @@ def create_app(
         await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
         if tracing is not None:
             tracing.instrument(await container.get(AsyncEngine))
-        sweeper = asyncio.create_task(_sweep_effects(container)) if sweep_effects else None
+        sweeper = asyncio.create_task(_sweep_effects(container, sweep_effects)) if sweep_effects else None
         try:
             yield
         finally:
@@ -125,10 +129,10 @@ def create_app(
     return app
 
 
-async def _sweep_effects(container: AsyncContainer) -> None:
-    """Retry effects (e-mails, Stripe metadata) whose first attempt failed."""
+async def _sweep_effects(container: AsyncContainer, every: float) -> None:
+    """Perform effects whose first attempt failed, or whose worker died before performing them."""
     while True:
-        await asyncio.sleep(EFFECT_SWEEP_SECONDS)
+        await asyncio.sleep(every)
         try:
             async with container() as request_container:
                 outbox = await request_container.get(Outbox)

@@ -1,5 +1,5 @@
-"""HTTP request and response shapes (contract §5). Controllers translate these to use-case
-commands and back; the domain never sees a request."""
+"""HTTP request and response shapes (README; served as OpenAPI at /schema). Controllers translate
+these to use-case commands and back; the domain never sees a request."""
 
 from __future__ import annotations
 
