@@ -54,6 +54,7 @@ class Subscription:
     cancel_at: datetime | None = None
     canceled_at: datetime | None = None
     ended_at: datetime | None = None
+    trial_end: datetime | None = None
     # When Stripe created the newest event this state is known to reflect (second precision, as
     # Stripe stamps events). Orders the snapshots of later events; None until an event set it.
     as_of: datetime | None = None

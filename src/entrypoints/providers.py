@@ -25,7 +25,9 @@ from adapters.smtp.email_sender import SmtpEmailSender
 from adapters.stripe.account import account_namespace
 from adapters.stripe.event_verifier import StripeEventVerifier
 from adapters.stripe.gateway import StripeHTTPClient, StripePaymentGateway, create_stripe_client
+from application.billing.billing_emails import BillingEmails
 from application.billing.get_billing_status import GetBillingStatus
+from application.billing.payment_emails import BillingEmailSettings
 from application.catalog.cache_keys import CATALOG_TAGS
 from application.catalog.get_catalog import GetCatalog
 from application.catalog.invalidate_catalog import InvalidateCatalog
@@ -35,6 +37,8 @@ from application.customers.ensure_stripe_customer import EnsureStripeCustomer
 from application.customers.register_user import RegisterUser
 from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
+from application.invoices.list_invoices import ListInvoices
+from application.invoices.sync_invoice import SyncInvoice
 from application.metered_email import MeteredEmailSender
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
@@ -57,6 +61,12 @@ from application.ports.tracing import Tracer
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import Handlers
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -127,6 +137,11 @@ class CoreProvider(Provider):
     @provide(scope=Scope.APP)
     def confirmation_settings(self, settings: Settings) -> ConfirmationSettings:
         return ConfirmationSettings(settings.order_url)
+
+    @provide(scope=Scope.APP)
+    def billing_email_settings(self, settings: Settings) -> BillingEmailSettings:
+        # The app's page the portal returns to is where its users open the portal from.
+        return BillingEmailSettings(settings.portal_return_url)
 
     @provide(scope=Scope.APP)
     def capture_settings(self, settings: Settings) -> CaptureSettings:
@@ -213,6 +228,9 @@ class UseCaseProvider(Provider):
     cancel_order = provide(CancelOrder)
     list_orders = provide(ListOrders)
     sync_subscription = provide(SyncSubscription)
+    sync_invoice = provide(SyncInvoice)
+    list_invoices = provide(ListInvoices)
+    billing_emails = provide(BillingEmails)
     invalidate_catalog = provide(InvalidateCatalog)
     catalog = provide(GetCatalog, scope=Scope.APP)  # one per process: it keeps the encoded page
     billing = provide(GetBillingStatus)
@@ -222,6 +240,7 @@ class UseCaseProvider(Provider):
     order_effects = provide(OrderEffects)
     # Every family of effects the outbox performs: a new one is one more `provide(..., provides=EffectPerformers)`.
     order_effect_performers = provide(OrderEffects, provides=EffectPerformers)
+    billing_email_performers = provide(BillingEmails, provides=EffectPerformers)
     effect_performers = collect(EffectPerformers)
     # Webhook handlers (application.webhooks.dispatch names them): built when an event needs one.
     webhook_handlers = provide_all(
@@ -231,6 +250,10 @@ class UseCaseProvider(Provider):
         PaymentCaptured,
         PaymentCanceled,
         SubscriptionChanged,
+        TrialWillEnd,
+        InvoiceChanged,
+        InvoicePaymentFailed,
+        InvoiceActionRequired,
         ProductsChanged,
         CouponsChanged,
     )

@@ -21,7 +21,9 @@ from sandbox.resources import (
     checkout_lines,
     coupons,
     customers,
+    invoices,
     payment_intents,
+    payment_methods,
     portal_and_events,
     prices,
     products,
@@ -41,6 +43,8 @@ ROUTES: list[routing.Route] = [
     *checkout.ROUTES,
     *payment_intents.ROUTES,
     *subscriptions.ROUTES,
+    *invoices.ROUTES,
+    *payment_methods.ROUTES,
     *portal_and_events.ROUTES,
 ]
 Reply = tuple[int, bytes, dict[str, str]]
@@ -63,6 +67,7 @@ class Api:
         state.store.includables[("checkout.session", "line_items")] = lambda s: checkout_lines.render_line_items(
             state, s
         )
+        invoices.register(state)
 
     async def handle(self, method: str, path: str, headers: Mapping[str, str], query: str, body: bytes) -> Reply:
         params = {**decode(query), **(decode(body.decode()) if body else {})}

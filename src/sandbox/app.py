@@ -6,7 +6,7 @@ from litestar import Litestar, Request, Response, Router, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath
 
-from sandbox.pages import admin, checkout, portal, sign_in
+from sandbox.pages import admin, checkout, dashboard, invoices, portal, sign_in
 
 if TYPE_CHECKING:
     from sandbox.sandbox import Sandbox
@@ -29,7 +29,14 @@ def api_router(sb: "Sandbox", prefix: str) -> Router:
 
 
 def pages_router(sb: "Sandbox") -> Router:
-    handlers = [*sign_in.handlers(sb), *checkout.handlers(sb), *portal.handlers(sb), *admin.handlers(sb)]
+    handlers = [
+        *sign_in.handlers(sb),
+        *checkout.handlers(sb),
+        *portal.handlers(sb),
+        *admin.handlers(sb),
+        *invoices.handlers(sb),
+        *dashboard.handlers(sb),
+    ]
     return Router(path="/sandbox", route_handlers=handlers, include_in_schema=False)
 
 

@@ -18,6 +18,10 @@ class Clock:
         self.offset += seconds
         return self.now()
 
+    def advance_to(self, timestamp: int) -> int:
+        """Move to `timestamp` if it lies ahead; a time already passed leaves the clock where it is."""
+        return self.advance(max(0, timestamp - self.now()))
+
 
 def add_interval(timestamp: int, interval: str, count: int = 1) -> int:
     start = datetime.fromtimestamp(timestamp, UTC)

@@ -1,7 +1,15 @@
 """What a customer does on the hosted pages: pay or apply a code at checkout, manage plans in the portal."""
 
+from sandbox import billing_cycle
 from sandbox.errors import invalid
-from sandbox.resources import customers, discounts, payment_intents, subscription_objects, subscriptions
+from sandbox.resources import (
+    customers,
+    discounts,
+    payment_intents,
+    payment_methods,
+    subscription_objects,
+    subscriptions,
+)
 from sandbox.state import State
 from sandbox.store import Obj
 
@@ -48,16 +56,27 @@ def complete_checkout(state: State, session_id: str) -> Obj:
         session["payment_intent"] = intent["id"]
     elif session["mode"] == "subscription":
         assert session["customer"] is not None
+        # the card paid with here becomes the subscription's default, charged at each renewal
+        card = payment_methods.create_card(state, session["customer"])
+        settings = hidden["subscription_data"]
         sub = subscription_objects.create(
-            state, session["customer"], hidden["line_items"], hidden["subscription_data"].get("metadata", {})
+            state,
+            session["customer"],
+            hidden["line_items"],
+            settings.get("metadata", {}),
+            trial_days=settings.get("trial_period_days"),
+            payment_method=card["id"],
+            amount_off=session["total_details"]["amount_discount"],
         )
+        billing_cycle.notify_trial_end_if_due(state, sub)
         session["subscription"] = sub["id"]
+        session["invoice"] = sub["latest_invoice"]
     for entry in session["discounts"]:
         discounts.redeem(state, entry)
     session.update(
         status="complete",
         url=None,
-        payment_status="paid" if session["amount_total"] else "no_payment_required",
+        payment_status="paid" if _due_today(state, session) else "no_payment_required",
         customer_details={
             "address": (customer or {}).get("address"),
             "business_name": None,
@@ -71,6 +90,13 @@ def complete_checkout(state: State, session_id: str) -> Obj:
     )
     state.events.emit("checkout.session.completed", session)
     return session
+
+
+def _due_today(state: State, session: Obj) -> bool:
+    """Whether paying charged anything: nothing is due today for a free session or a trial."""
+    if session["mode"] == "subscription" and session["subscription"]:
+        return bool(state.store.get("subscription", session["subscription"])["status"] != "trialing")
+    return bool(session["amount_total"])
 
 
 def portal_action(state: State, portal_id: str, sub_id: str, action: str, price_id: str | None = None) -> Obj:

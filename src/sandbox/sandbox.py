@@ -8,8 +8,10 @@ from litestar import Router
 from sandbox import lifecycle, persistence
 from sandbox.api import Api
 from sandbox.auth import Signer
+from sandbox.billing_rules import RetryPolicy
 from sandbox.delivery import Deliverer
 from sandbox.ids import secret
+from sandbox.resources import payment_methods
 from sandbox.seed import seed as seed_catalog
 from sandbox.state import State
 from sandbox.testhooks import Faults, RequestLog
@@ -27,13 +29,18 @@ class Sandbox:
         retry_delays: tuple[float, ...] = (1, 5, 30),
         jwt_private_key_path: str | Path | None = None,
         state_path: str | Path | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.secret_key = secret_key
         # where the account is kept across restarts (loaded here, saved on stop); None: memory only
         self.state_path = Path(state_path) if state_path is not None else None
         self.webhook_secret = webhook_secret or secret("whsec", 32)
         self.api_prefix = api_prefix.rstrip("/")
-        self.state = State(public_url.rstrip("/"), has_webhook_endpoint=webhook_url is not None)
+        self.state = State(
+            public_url.rstrip("/"),
+            has_webhook_endpoint=webhook_url is not None,
+            retry_policy=retry_policy or RetryPolicy(),
+        )
         if self.state_path is not None:
             persistence.load(self.state, self.state_path)
         if seed and self.state.store.is_empty():
@@ -82,6 +89,10 @@ class Sandbox:
 
     def advance_clock(self, days: float = 0, seconds: int = 0) -> dict[str, Any]:
         return lifecycle.advance(self.state, int(days * 86400) + seconds)
+
+    def set_card(self, customer_id: str, outcome: str) -> dict[str, Any]:
+        """Give the customer a test card whose charges `succeeds`, `declines` or `requires_authentication`."""
+        return payment_methods.set_default_card(self.state, customer_id, payment_methods.Outcome(outcome))
 
     def route_handlers(self, api_prefix: str | None = None) -> list[Router]:
         from sandbox.app import api_router, pages_router

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from sandbox.billing_rules import RetryPolicy
 from sandbox.clock import Clock
 from sandbox.events import Events
 from sandbox.store import Obj, Store
@@ -13,6 +14,7 @@ class State:
     has_webhook_endpoint: bool = False
     store: Store = field(default_factory=Store)
     clock: Clock = field(default_factory=Clock)
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     # data Stripe keeps but never shows on the object itself (a session's line items and settings)
     hidden: dict[str, Obj] = field(default_factory=dict)
 

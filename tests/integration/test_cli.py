@@ -123,7 +123,7 @@ def test_migrate_creates_the_schema_and_migrate_down_base_removes_it(database: t
 
     up = billing("migrate", env={"DATABASE_URL": url, **OFFLINE_STRIPE})
     assert up.returncode == 0, up.stderr
-    assert _tables(path) == {"customers", "orders", "subscriptions", "webhook_events", "effects"}
+    assert _tables(path) == {"customers", "orders", "subscriptions", "webhook_events", "effects", "invoices"}
 
     down = billing("migrate", "--down", "base", env={"DATABASE_URL": url, **OFFLINE_STRIPE})
     assert down.returncode == 0, down.stderr

@@ -30,6 +30,7 @@ async def test_billing_of_a_user_without_a_subscription(stack: Stack) -> None:
         "stripe_customer_id": None,
         "subscription": None,
         "entitlements": {"plan_key": None, "active": False, "limits": {}},
+        "payment_issue": None,
     }
 
 
@@ -44,7 +45,7 @@ async def test_billing_of_a_subscriber_shows_the_subscription_and_the_plans_limi
     subscription = body["subscription"]
     assert set(subscription) == {
         "id", "status", "plan_key", "price_id", "product_id", "current_period_end",
-        "cancel_at_period_end", "cancel_at", "canceled_at",
+        "cancel_at_period_end", "cancel_at", "canceled_at", "trial_end",
     }  # fmt: skip
     assert subscription["id"] == sub_id
     assert subscription["status"] == "active"

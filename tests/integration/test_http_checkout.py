@@ -348,7 +348,10 @@ async def test_with_a_warm_catalog_a_checkout_costs_two_stripe_calls_for_a_new_c
     returning = stripe_requests(stack)
 
     assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
-    assert new_customer == ["POST /v1/customers", "POST /v1/checkout/sessions"]
+    # A user's first subscription also reads its price: the trial (`metadata.trial_days`) is not in
+    # the cached catalog, and only a user who never subscribed gets one.
+    trial_read = [f"GET /v1/prices/{stack.price_id(lookup_key)}"] if lookup_key == "pro_monthly" else []
+    assert new_customer == ["POST /v1/customers", *trial_read, "POST /v1/checkout/sessions"]
     assert returning == ["POST /v1/checkout/sessions"]
 
 

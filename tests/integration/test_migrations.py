@@ -16,7 +16,7 @@ from adapters.persistence.database import create_engine
 from adapters.persistence.migrate import downgrade_async, upgrade_async
 from adapters.persistence.models import metadata
 
-TABLES = {"customers", "orders", "subscriptions", "webhook_events", "effects"}
+TABLES = {"customers", "orders", "subscriptions", "webhook_events", "effects", "invoices"}
 # The keys that make "once" true: one Stripe customer per user, one order per session or payment,
 # one stored event per Stripe event id, one outbox row per effect key.
 UNIQUE_KEYS = [
@@ -24,7 +24,13 @@ UNIQUE_KEYS = [
     ("orders", ["checkout_session_id"]),
     ("orders", ["payment_intent_id"]),
 ]
-PRIMARY_KEYS = [("webhook_events", ["id"]), ("effects", ["key"]), ("customers", ["user_id"]), ("orders", ["id"])]
+PRIMARY_KEYS = [
+    ("webhook_events", ["id"]),
+    ("effects", ["key"]),
+    ("customers", ["user_id"]),
+    ("orders", ["id"]),
+    ("invoices", ["stripe_invoice_id"]),  # one row per Stripe invoice, however many events name it
+]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

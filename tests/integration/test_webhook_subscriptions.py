@@ -40,7 +40,7 @@ def _view(billing: dict[str, Any]) -> dict[str, Any] | None:
     sub = billing["subscription"]
     if sub is None:
         return None
-    return {**sub, **{k: _iso(sub[k]) for k in ("current_period_end", "cancel_at", "canceled_at")}}
+    return {**sub, **{k: _iso(sub[k]) for k in ("current_period_end", "cancel_at", "canceled_at", "trial_end")}}
 
 
 def _expected(state: SubscriptionState) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def _expected(state: SubscriptionState) -> dict[str, Any]:
         "cancel_at_period_end": state.cancel_at_period_end,
         "cancel_at": state.cancel_at,
         "canceled_at": state.canceled_at,
+        "trial_end": state.trial_end,
     }
 
 

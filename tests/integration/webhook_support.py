@@ -409,6 +409,7 @@ def subscription_event(
         canceled_at=int(state.canceled_at.timestamp()) if state.canceled_at else None,
         ended_at=int(state.ended_at.timestamp()) if state.ended_at else None,
         metadata={"user_id": user_id} if user_id else {},
+        trial_end=int(state.trial_end.timestamp()) if state.trial_end else None,
     )
     item = obj["items"]["data"][0]
     item["price"]["id"] = state.price_id

@@ -136,9 +136,17 @@ def test_a_subscription_checkout_creates_an_active_subscription_with_item_period
     assert item.id.startswith("si_")
     assert item.current_period_end - item.current_period_start in range(28 * 86400, 32 * 86400)
     assert [t for t in _types(sb) if t != "customer.created"] == [
+        "payment_method.attached",
         "customer.subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
         "checkout.session.completed",
     ]
+    assert (paid.invoice, sub.latest_invoice) == (sub.latest_invoice, paid.invoice)
     listed = client.v1.subscriptions.list({"customer": customer.id})
     assert [s.id for s in listed.data] == [sub.id]
 

@@ -58,7 +58,9 @@ def test_advancing_the_clock_renews_a_subscription(client: stripe.StripeClient, 
     item = client.v1.subscriptions.retrieve(sub_id)["items"].data[0]
     assert item.current_period_start == end
     assert item.current_period_end > end
-    assert sb.events()[-1]["type"] == "customer.subscription.updated"
+    renewal = sb.events("customer.subscription.updated")[-1]
+    assert end <= renewal["created"] <= end + 1  # stamped when the period turned, not when the jump ended
+    assert renewal["data"]["previous_attributes"]["items"]["data"][0]["current_period_start"] < end
 
 
 def test_advancing_past_the_period_end_ends_a_subscription_set_to_cancel(

@@ -27,6 +27,7 @@ from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from adapters.in_process.cache import InMemoryCache
 from adapters.in_process.no_tracer import NoTracer
 from adapters.stripe.event_verifier import StripeEventVerifier
+from application.billing.payment_emails import BillingEmailSettings
 from application.checkout.start_checkout import CheckoutSettings
 from application.metered_email import MeteredEmailSender
 from application.orders.capture_order import CaptureSettings
@@ -86,6 +87,7 @@ class FakeSettings:
     portal: PortalSettings = PORTAL
     confirmation: ConfirmationSettings = ConfirmationSettings("https://app.test/orders/{order_id}")  # noqa: RUF009 - frozen
     capture: CaptureSettings = CaptureSettings(automatic=False)  # noqa: RUF009 - frozen
+    billing_emails: BillingEmailSettings = BillingEmailSettings("https://app.test/")  # noqa: RUF009 - frozen
 
 
 class FakeAdapters(Provider):
@@ -151,6 +153,10 @@ class FakeAdapters(Provider):
     @provide(scope=Scope.APP)
     def capture_settings(self) -> CaptureSettings:
         return self._settings.capture
+
+    @provide(scope=Scope.APP)
+    def billing_email_settings(self) -> BillingEmailSettings:
+        return self._settings.billing_emails
 
 
 class FakeService:

@@ -91,7 +91,7 @@ def test_a_field_sent_expanded_reads_as_the_same_id_as_when_sent_as_an_id(field:
 ODD: dict[str, tuple[Any, str]] = {
     "a list": ([1, 2], "not an object"),
     "no kind": ({"id": "sub_1"}, "kind"),
-    "a kind the service does not read": (stripe_object("invoice"), "not a kind"),
+    "a kind the service does not read": (stripe_object("invoiceitem"), "not a kind"),
     "a subscription without an id": ({**stripe_object("subscription"), "id": None}, "`id`"),
     "a subscription with an unknown status": (stripe_object("subscription", status="dormant"), "dormant"),
     "a subscription whose customer is a number": (stripe_object("subscription", customer=7), "id is int"),

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from application.ports.stripe_objects import CatalogObject, CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CatalogObject,
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    SubscriptionState,
+)
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.dispatch import route_for
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -27,6 +39,15 @@ HANDLED: dict[str, tuple[type, type]] = {
     "customer.subscription.deleted": (SubscriptionState, SubscriptionChanged),
     "customer.subscription.paused": (SubscriptionState, SubscriptionChanged),
     "customer.subscription.resumed": (SubscriptionState, SubscriptionChanged),
+    "customer.subscription.trial_will_end": (SubscriptionState, TrialWillEnd),
+    "invoice.created": (InvoiceState, InvoiceChanged),
+    "invoice.finalized": (InvoiceState, InvoiceChanged),
+    "invoice.paid": (InvoiceState, InvoiceChanged),
+    "invoice.voided": (InvoiceState, InvoiceChanged),
+    "invoice.marked_uncollectible": (InvoiceState, InvoiceChanged),
+    "invoice.updated": (InvoiceState, InvoiceChanged),
+    "invoice.payment_failed": (InvoiceState, InvoicePaymentFailed),
+    "invoice.payment_action_required": (InvoiceState, InvoiceActionRequired),
     "product.created": (CatalogObject, ProductsChanged),
     "product.updated": (CatalogObject, ProductsChanged),
     "product.deleted": (CatalogObject, ProductsChanged),
@@ -57,8 +78,8 @@ def test_each_event_type_of_the_contract_goes_to_its_handler_which_reads_its_obj
         "payment_intent.created",
         "payment_intent.processing",
         "customer.created",
-        "customer.subscription.trial_will_end",
-        "invoice.paid",
+        "invoice.payment_succeeded",  # the same news as invoice.paid, which is handled
+        "invoice.upcoming",
         "plan.created",
         "charge.captured",
         "products.updated",

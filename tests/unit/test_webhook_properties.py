@@ -1,5 +1,5 @@
-"""Property tests of the webhook pipeline on the in-memory fakes: whatever Stripe does to an order or a
-subscription, and however its events arrive (interleaved with the changes, shuffled, duplicated,
+"""Property tests of the webhook pipeline on the in-memory fakes: whatever Stripe does to an order, a
+subscription or an invoice, and however its events arrive (interleaved with the changes, shuffled, duplicated,
 some failing and redelivered), the service ends at Stripe's newest state with each side effect
 performed exactly once."""
 
@@ -24,9 +24,10 @@ from application.customers.register_user import RegisterUser
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
 from application.outbox import Outbox
-from application.ports.stripe_objects import SubscriptionState
+from application.ports.stripe_objects import InvoiceState, SubscriptionState
 from application.ports.tokens import Identity
 from application.webhooks.process_event import ProcessStripeEvent, WebhookHandlingFailed
+from domain.invoice import InvoiceStatus
 from domain.order import OrderStatus
 from domain.subscription import SubscriptionStatus as S
 from domain.webhook_event import EventStatus
@@ -42,10 +43,11 @@ from tests.integration.webhook_support import (
     subscription_state,
 )
 from tests.support.container import WEBHOOK_SECRET, Fakes, FakeService, FakeSettings, fake_service
+from tests.support.invoice_events import invoice_event, invoice_state
 from tests.support.stripe_events import signed
 
 # Reads a handler makes, which may fail; effects' calls are counted exactly, so they never fail here.
-HICCUPS = ("get_payment_intent", "get_subscription")
+HICCUPS = ("get_payment_intent", "get_subscription", "get_invoice")
 USER = "user_prop"
 EMAIL = "user_prop@buyers.example"
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -356,3 +358,106 @@ def test_the_stored_subscription_ends_equal_to_stripes_newest_state_whatever_the
     data: st.DataObject, first_status: S, changes: list[tuple[str, Any]], via_checkout: bool
 ) -> None:
     asyncio.run(_subscription_scenario(data, first_status, changes, via_checkout))
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+INV = "in_prop"
+INVOICE_STEPS = ("decline", "authenticate", "pay", "void", "uncollectible")
+invoice_steps = st.lists(st.sampled_from(INVOICE_STEPS), max_size=6)
+
+
+def _invoice_step(state: InvoiceState, step: str, at: int) -> tuple[InvoiceState, list[str]] | None:
+    """Stripe's invoice after `step` at second `at`, and the events it sends; None when not possible."""
+    if state.status in (InvoiceStatus.PAID, InvoiceStatus.VOID):
+        return None
+    if step in ("decline", "authenticate"):
+        if state.status is not InvoiceStatus.OPEN:
+            return None  # Stripe no longer retries an uncollectible invoice on its own
+        retry = datetime.fromtimestamp(at + 3 * 86400, UTC)
+        asked = step == "authenticate"
+        after = replace(state, attempt_count=state.attempt_count + 1, next_payment_attempt=retry)
+        events = ["invoice.payment_action_required"] if asked else []
+        return replace(after, payment_requires_action=asked), [*events, "invoice.payment_failed", "invoice.updated"]
+    if step == "pay":
+        paid = replace(state, status=InvoiceStatus.PAID, amount_paid=state.amount_due, amount_remaining=0)
+        return replace(paid, next_payment_attempt=None, payment_requires_action=False), ["invoice.paid"]
+    if step == "void":
+        return replace(state, status=InvoiceStatus.VOID, next_payment_attempt=None), ["invoice.voided"]
+    if state.status is not InvoiceStatus.OPEN:
+        return None
+    uncollectible = replace(state, status=InvoiceStatus.UNCOLLECTIBLE, next_payment_attempt=None)
+    return uncollectible, ["invoice.marked_uncollectible"]
+
+
+async def _invoice_scenario(data: st.DataObject, steps: list[str]) -> None:
+    async with world() as running:
+        await _invoice_story(running, data, steps)
+
+
+async def _invoice_story(world: World, data: st.DataObject, steps: list[str]) -> None:
+    await world.sign_in()
+    customer_id = (await (await world.service.get(EnsureStripeCustomer)).execute(USER)).stripe_customer_id or ""
+    stripe = Stripe(world, data)
+    second = T0
+    state = invoice_state(INV, customer_id, user_id=USER, status=InvoiceStatus.DRAFT)
+    world.gateway.add_invoice(state)
+    stripe.emit(invoice_event("invoice.created", state, created=second))
+    second += data.draw(st.sampled_from([0, 1, 3600]), label="seconds to finalize")
+    state = world.gateway.add_invoice(invoice_state(INV, customer_id, user_id=USER))
+    stripe.emit(invoice_event("invoice.finalized", state, created=second))
+    outcomes: dict[int, str] = {}  # attempt → how it went
+    for step in steps:
+        await stripe.deliver_some()
+        moved = _invoice_step(state, step, second)
+        if moved is None:
+            continue
+        second += data.draw(st.sampled_from([0, 0, 1, 60]), label="seconds later")  # often the same second
+        state, types = moved
+        world.gateway.add_invoice(state)
+        if step in ("decline", "authenticate"):
+            outcomes[state.attempt_count] = step
+        stripe.emit(*(invoice_event(t, state, created=second) for t in types))
+    await stripe.deliver_some(all_of_them=True)
+    await world.settle(stripe.sent)
+
+    stored = world.store.invoices[INV]
+    assert (
+        stored.status,
+        stored.attempt_count,
+        stored.amount_paid,
+        stored.amount_remaining,
+        stored.next_payment_attempt,
+        stored.number,
+    ) == (
+        state.status,
+        state.attempt_count,
+        state.amount_paid,
+        state.amount_remaining,
+        state.next_payment_attempt,
+        state.number,
+    )
+    keys = [m.idempotency_key for m in world.email.sent]
+    assert len(keys) == len(set(keys)), keys  # each e-mail once
+    asked = [n for n, how in outcomes.items() if how == "authenticate"]
+    assert not any(f"payment-failed-email:{INV}:{n}" in keys for n in asked)
+    action_emails = keys.count(f"payment-action-email:{INV}")
+    assert action_emails <= (1 if asked else 0)
+    if _still_owed(state, outcomes, "authenticate"):
+        assert action_emails == 1  # the confirmation the user must give now
+    if _still_owed(state, outcomes, "decline"):
+        assert f"payment-failed-email:{INV}:{state.attempt_count}" in keys  # the attempt the user faces now
+
+
+def _still_owed(state: InvoiceState, outcomes: dict[int, str], how: str) -> bool:
+    """The invoice still waits for the user and its latest attempt went `how`."""
+    open_now = state.status in (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
+    return open_now and outcomes.get(state.attempt_count) == how
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data(), steps=invoice_steps)
+def test_the_stored_invoice_ends_at_stripes_newest_state_and_each_email_goes_once(
+    data: st.DataObject, steps: list[str]
+) -> None:
+    asyncio.run(_invoice_scenario(data, steps))

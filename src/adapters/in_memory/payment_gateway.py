@@ -19,7 +19,7 @@ from typing import Any
 
 from application.errors import Conflict, PaymentProviderRejected, PaymentProviderUnavailable, PriceNotAvailable
 from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
-from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import CheckoutSession, InvoiceState, PaymentIntent, SubscriptionState
 from domain.subscription import SubscriptionStatus
 
 
@@ -31,6 +31,7 @@ class InMemoryPaymentGateway:
         self.session_requests: dict[str, CheckoutSessionRequest] = {}
         self.intents: dict[str, PaymentIntent] = {}
         self.subscriptions: dict[str, SubscriptionState] = {}
+        self.invoices: dict[str, InvoiceState] = {}
         self.products: list[CatalogProduct] = []
         self.coupons: list[CatalogCoupon] = []
         self.portal_sessions: list[tuple[str, str]] = []
@@ -57,6 +58,11 @@ class InMemoryPaymentGateway:
         self.subscriptions[state.id] = state
         return state
 
+    def add_invoice(self, state: InvoiceState) -> InvoiceState:
+        """Stripe's current state of an invoice, as `get_invoice` returns it."""
+        self.invoices[state.id] = state
+        return state
+
     def authorize(self, session_id: str) -> PaymentIntent:
         """The buyer paid a payment-mode session with manual capture: funds are held."""
         session = self.sessions[session_id]
@@ -79,19 +85,22 @@ class InMemoryPaymentGateway:
         request = self.session_requests[session_id]
         price = self.prices[request.lines[0].price_id]
         product = next((p for p in self.products if p.id == price.product_id), None)
+        now = datetime.now(UTC).replace(microsecond=0)
+        trial_end = now + timedelta(days=request.trial_period_days) if request.trial_period_days else None
         state = SubscriptionState(
             id=self._id("sub"),
             customer_id=session.customer_id or "",
-            status=SubscriptionStatus.ACTIVE,
+            status=SubscriptionStatus.TRIALING if trial_end else SubscriptionStatus.ACTIVE,
             price_id=price.id,
             product_id=price.product_id,
             plan_key=product.metadata.get("plan_key") if product else None,
-            current_period_end=period_end or datetime.now(UTC).replace(microsecond=0) + timedelta(days=30),
+            current_period_end=period_end or trial_end or now + timedelta(days=30),
             cancel_at_period_end=False,
             cancel_at=None,
             canceled_at=None,
             ended_at=None,
             metadata=dict(request.subscription_metadata or {}),
+            trial_end=trial_end,
         )
         self.subscriptions[state.id] = state
         self.sessions[session_id] = replace(session, status="complete", payment_status="paid", subscription_id=state.id)
@@ -210,6 +219,11 @@ class InMemoryPaymentGateway:
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None:
         await self._enter("get_subscription")
         return self.subscriptions.get(subscription_id)
+
+    async def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        await self._enter("get_invoice")
+        found = self.invoices.get(invoice_id)
+        return replace(found, payment_requires_action=bool(found.payment_requires_action)) if found else None
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         await self._enter("create_portal_session")

@@ -17,6 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.in_memory.invoices import InMemoryInvoiceRepository
 from adapters.in_memory.repositories import (
     InMemoryCustomerRepository,
     InMemoryEffectRepository,
@@ -27,6 +28,7 @@ from adapters.in_memory.repositories import (
 from application.errors import StorageUnavailable
 from application.ports.repositories import Effect, Recorded
 from domain.customer import Customer
+from domain.invoice import Invoice
 from domain.order import Order
 from domain.subscription import Subscription
 from domain.webhook_event import WebhookEvent
@@ -43,6 +45,7 @@ class InMemoryStore:
     customers: dict[str, Customer] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
     events: dict[str, WebhookEvent] = field(default_factory=dict)
     effects: dict[str, Effect] = field(default_factory=dict)
     leases: dict[str, datetime] = field(default_factory=dict)  # effect key → leased until
@@ -127,6 +130,7 @@ class InMemoryUnitOfWork:
         self.customers = InMemoryCustomerRepository(transaction)
         self.orders = InMemoryOrderRepository(transaction)
         self.subscriptions = InMemorySubscriptionRepository(transaction)
+        self.invoices = InMemoryInvoiceRepository(transaction)
         self.events = InMemoryWebhookEventRepository(transaction)
         self.effects = InMemoryEffectRepository(transaction)
         return self
@@ -163,7 +167,8 @@ class InMemoryUnitOfWork:
         self._registered = []
 
     def _rebind(self, transaction: Transaction) -> None:
-        for repository in (self.customers, self.orders, self.subscriptions, self.events, self.effects):
+        repositories = (self.customers, self.orders, self.subscriptions, self.invoices, self.events, self.effects)
+        for repository in repositories:
             repository.bind(transaction)
 
     def register_effects(self, recorded: Iterable[Recorded]) -> None:

@@ -64,7 +64,33 @@ subscriptions = Table(
     _at("canceled_at"),
     _at("ended_at"),
     _at("as_of"),
+    _at("trial_end"),
     Index("ix_subscriptions_user", "user_id"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("stripe_invoice_id", String(255), primary_key=True),
+    Column("user_id", String(255), nullable=False),
+    Column("stripe_customer_id", String(255), nullable=False),
+    Column("stripe_subscription_id", String(255), nullable=False),
+    Column("number", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("amount_due", Integer, nullable=False),
+    Column("amount_paid", Integer, nullable=False),
+    Column("amount_remaining", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    _at("created_at", nullable=False),
+    _at("period_start"),
+    _at("period_end"),
+    Column("hosted_invoice_url", Text),
+    Column("invoice_pdf", Text),
+    Column("attempt_count", Integer, nullable=False),
+    _at("next_payment_attempt"),
+    Column("action_required_attempt", Integer),
+    _at("as_of"),
+    Index("ix_invoices_user_created", "user_id", "created_at"),
 )
 
 webhook_events = Table(

@@ -29,6 +29,7 @@ def _to_domain(row: Row[Any]) -> Subscription:
         cancel_at=row.cancel_at,
         canceled_at=row.canceled_at,
         ended_at=row.ended_at,
+        trial_end=row.trial_end,
         as_of=row.as_of,
     )
 

@@ -13,6 +13,7 @@ from adapters.persistence.customers import SqlAlchemyCustomerRepository
 from adapters.persistence.effects import SqlAlchemyEffectRepository
 from adapters.persistence.errors import translate
 from adapters.persistence.events import SqlAlchemyWebhookEventRepository
+from adapters.persistence.invoices import SqlAlchemyInvoiceRepository
 from adapters.persistence.orders import SqlAlchemyOrderRepository
 from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
 from adapters.persistence.transaction import Transaction
@@ -48,6 +49,7 @@ class SqlAlchemyUnitOfWork:
         self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
         self.orders = SqlAlchemyOrderRepository(transaction)
         self.subscriptions = SqlAlchemySubscriptionRepository(transaction)
+        self.invoices = SqlAlchemyInvoiceRepository(transaction)
         self.events = SqlAlchemyWebhookEventRepository(transaction, self._clock)
         self.effects = SqlAlchemyEffectRepository(transaction)
         return self

@@ -23,6 +23,7 @@ OBJECTS: dict[str, Callable[[Json], StripeObject]] = {
     "checkout.session": mapping.checkout_session,
     "payment_intent": mapping.payment_intent,
     "subscription": mapping.subscription,
+    "invoice": mapping.invoice,
     "product": mapping.catalog_object,
     "price": mapping.catalog_object,
     "coupon": mapping.catalog_object,

@@ -25,6 +25,7 @@ import stripe
 from stripe import RequestOptions
 from stripe.params import (
     CustomerCreateParams,
+    InvoiceRetrieveParams,
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentRetrieveParams,
@@ -40,7 +41,13 @@ from adapters.stripe.operations import stripe_operation, stripe_outcome
 from application.errors import PriceNotAvailable
 from application.ports.metrics import Metrics
 from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, CheckoutSessionRequest, Price
-from application.ports.stripe_objects import METADATA_USER_ID, CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    METADATA_USER_ID,
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    SubscriptionState,
+)
 
 API_VERSION = "2026-10-28.endive"
 
@@ -150,6 +157,8 @@ class StripePaymentGateway:
             }
         else:
             params["subscription_data"] = {"metadata": dict(request.subscription_metadata or {})}
+            if request.trial_period_days:
+                params["subscription_data"]["trial_period_days"] = request.trial_period_days
         try:
             session = await self._v1.checkout.sessions.create_async(params, {"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
@@ -209,6 +218,14 @@ class StripePaymentGateway:
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
         found = await find("subscriptions.retrieve", self._json("get", path, params, {}))
         return mapping.subscription(found) if found else None
+
+    async def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        # The invoice alone does not say whether its payment waits for 3-D Secure; its payment's
+        # PaymentIntent does.
+        params: InvoiceRetrieveParams = {"expand": ["payments.data.payment.payment_intent"]}
+        path = f"/v1/invoices/{quote_plus(invoice_id)}"
+        found = await find("invoices.retrieve", self._json("get", path, params, {}))
+        return mapping.invoice(found) if found else None
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         params: PortalSessionCreateParams = {"customer": customer_id, "return_url": return_url}

@@ -18,12 +18,15 @@ from typing import cast, get_args
 from adapters.stripe.fields import Json, Unreadable, integer, metadata, nested, optional_text, ref, text, ts
 from application.ports.payment_gateway import CatalogCoupon, CatalogPrice, CatalogProduct, Price
 from application.ports.stripe_objects import (
+    METADATA_TRIAL_DAYS,
     CatalogKind,
     CatalogObject,
     CheckoutSession,
+    InvoiceState,
     PaymentIntent,
     SubscriptionState,
 )
+from domain.invoice import InvoiceStatus
 from domain.subscription import SubscriptionStatus
 
 
@@ -42,7 +45,17 @@ def price(obj: Json) -> Price:
         interval_count=recurring.get("interval_count"),
         lookup_key=obj.get("lookup_key"),
         product_active=bool(product.get("active", True)) if isinstance(product, Mapping) else True,
+        trial_days=trial_days(obj.get("metadata"), product.get("metadata") if isinstance(product, Mapping) else None),
     )
+
+
+def trial_days(*metadatas: object) -> int | None:
+    """The first `metadata.trial_days` that is a positive integer (the price's, then its product's)."""
+    for found in metadatas:
+        value = found.get(METADATA_TRIAL_DAYS) if isinstance(found, Mapping) else None
+        if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+            return int(value)
+    return None
 
 
 def checkout_session(obj: Json) -> CheckoutSession:
@@ -100,7 +113,61 @@ def subscription(obj: Json) -> SubscriptionState:
         canceled_at=ts(obj.get("canceled_at")),
         ended_at=ts(obj.get("ended_at")),
         metadata=metadata(obj),
+        trial_end=ts(obj.get("trial_end")),
     )
+
+
+def invoice(obj: Json) -> InvoiceState:
+    # Since API 2025-03-31 an invoice names its subscription under `parent.subscription_details`,
+    # and its payments (with their PaymentIntents) only when `payments` is expanded.
+    details = nested(nested(obj, "parent"), "subscription_details")
+    lines = nested(obj, "lines").get("data") or []
+    if not isinstance(lines, list) or not all(isinstance(line, Mapping) for line in lines):
+        raise Unreadable("`lines.data` is not a list of objects")
+    period = nested(lines[0], "period") if lines else {}
+    return InvoiceState(
+        id=text(obj, "id"),
+        customer_id=ref(obj.get("customer")) or "",
+        customer_email=optional_text(obj, "customer_email"),
+        subscription_id=ref(details.get("subscription")),
+        subscription_metadata=metadata(details),
+        status=InvoiceStatus(text(obj, "status")),
+        number=optional_text(obj, "number"),
+        amount_due=integer(obj, "amount_due") or 0,
+        amount_paid=integer(obj, "amount_paid") or 0,
+        amount_remaining=integer(obj, "amount_remaining") or 0,
+        currency=text(obj, "currency"),
+        created=_required_ts(obj, "created"),
+        period_start=ts(period.get("start")) or ts(obj.get("period_start")),
+        period_end=ts(period.get("end")) or ts(obj.get("period_end")),
+        hosted_invoice_url=optional_text(obj, "hosted_invoice_url"),
+        invoice_pdf=optional_text(obj, "invoice_pdf"),
+        attempt_count=integer(obj, "attempt_count") or 0,
+        next_payment_attempt=ts(obj.get("next_payment_attempt")),
+        payment_requires_action=_requires_action(obj.get("payments")),
+    )
+
+
+def _required_ts(obj: Json, key: str) -> datetime:
+    found = ts(obj.get(key))
+    if found is None:
+        raise Unreadable(f"`{key}` is not set")
+    return found
+
+
+def _requires_action(payments: object) -> bool | None:
+    """From expanded `payments.data.payment.payment_intent`: does the default payment wait for the
+    customer? None when the payments were not expanded."""
+    if not isinstance(payments, Mapping):
+        return None
+    for payment in payments.get("data") or []:
+        if not isinstance(payment, Mapping) or payment.get("is_default") is False:
+            continue
+        found = payment.get("payment")
+        intent = found.get("payment_intent") if isinstance(found, Mapping) else None
+        if isinstance(intent, Mapping):
+            return intent.get("status") == "requires_action"
+    return False
 
 
 def catalog_object(obj: Json) -> CatalogObject:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from application.catalog.get_catalog import GetCatalog
 from application.ports.repositories import UnitOfWork
+from domain.invoice import PaymentIssue, newest_issue
 from domain.subscription import Subscription
 
 
@@ -21,13 +22,15 @@ class BillingStatus:
     stripe_customer_id: str | None
     subscription: Subscription | None
     entitlements: Entitlements
+    payment_issue: PaymentIssue | None = None
 
 
 class GetBillingStatus:
     """The one place an app asks "may this user do X": subscription, access, and plan limits.
 
     Access follows the domain rule (`active`, `trialing`, `past_due`); limits come from the
-    subscribed product's `limit_<name>` metadata in the cached catalog (no Stripe call when warm).
+    subscribed product's `limit_<name>` metadata in the cached catalog (no Stripe call when warm);
+    the payment issue is the newest stored invoice that needs the user (`domain.invoice`).
     """
 
     def __init__(self, uow: UnitOfWork, catalog: GetCatalog) -> None:
@@ -38,6 +41,7 @@ class GetBillingStatus:
         async with self._uow as uow:
             customer = await uow.customers.get(user_id)
             subscription = await uow.subscriptions.current_for_user(user_id)
+            invoices = await uow.invoices.list_for_user(user_id)
         active = subscription is not None and subscription.grants_access
         limits: dict[str, int | None] = {}
         if active and subscription is not None and subscription.product_id:
@@ -49,4 +53,5 @@ class GetBillingStatus:
             stripe_customer_id=customer.stripe_customer_id if customer else None,
             subscription=subscription,
             entitlements=Entitlements(subscription.plan_key if active and subscription else None, active, limits),
+            payment_issue=newest_issue(list(invoices)),
         )

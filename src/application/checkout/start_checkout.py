@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from application.catalog.get_catalog import GetCatalog
@@ -85,9 +85,15 @@ class StartCheckout:
             )
         customer = await self._customers.execute(command.user_id)
         metadata = {METADATA_USER_ID: command.user_id}
+        request = self._request("subscription", command, customer, metadata, subscription_metadata=metadata)
+        # One trial per user: only a user with no subscription at all (the read above) gets it. The
+        # cached catalog does not carry `metadata.trial_days`: a first subscription reads the price.
+        trial = None
+        if current is None:
+            found = await self._gateway.get_price(price.id)
+            trial = found.trial_days if found else None
         session = await self._gateway.create_checkout_session(
-            self._request("subscription", command, customer, metadata, subscription_metadata=metadata),
-            idempotency_key=self._key(command, uuid.uuid4().hex),
+            replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
         )
         return CheckoutStarted(session.id, session.url, "subscription", None)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import CheckoutSession, InvoiceState, PaymentIntent, SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class Price:
     interval_count: int | None = None
     lookup_key: str | None = None
     product_active: bool = True
+    trial_days: int | None = None  # `metadata.trial_days` of the price, else of its product
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class CheckoutSessionRequest:
     payment_intent_metadata: Mapping[str, str] | None = None
     subscription_metadata: Mapping[str, str] | None = None
     manual_capture: bool = True
+    trial_period_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,10 @@ class PaymentGateway(Protocol):
         ...
 
     async def get_subscription(self, subscription_id: str) -> SubscriptionState | None: ...
+
+    async def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        """The invoice now, with `payment_requires_action` known (its payments are read with it)."""
+        ...
 
     async def create_portal_session(self, *, customer_id: str, return_url: str) -> str:
         """Returns the Billing Portal session URL."""

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.customer import Customer
+from domain.invoice import Invoice
 from domain.order import Order, OrderStatus
 from domain.subscription import Subscription
 from domain.webhook_event import EventStatus, WebhookEvent
@@ -61,6 +62,18 @@ class SubscriptionRepository(Protocol):
 
     async def current_for_user(self, user_id: str) -> Subscription | None:
         """The user's live subscription if any, else the most recently ended one."""
+        ...
+
+
+class InvoiceRepository(Protocol):
+    async def get(self, stripe_invoice_id: str, *, for_update: bool = False) -> Invoice | None: ...
+
+    async def save(self, invoice: Invoice) -> None:
+        """Insert or replace by Stripe invoice id."""
+        ...
+
+    async def list_for_user(self, user_id: str) -> Sequence[Invoice]:
+        """The user's invoices, newest first (by creation, then id)."""
         ...
 
 
@@ -171,6 +184,9 @@ class UnitOfWork(Protocol):
 
     @property
     def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
 
     @property
     def events(self) -> WebhookEventRepository: ...

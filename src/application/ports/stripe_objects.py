@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from domain.invoice import InvoiceStatus
 from domain.subscription import SubscriptionStatus
 
 # Metadata the service writes on Stripe objects and reads back from them (and from their events).
 METADATA_USER_ID = "user_id"  # customers, checkout sessions, their payment intents and subscriptions
 METADATA_ORDER_ID = "order_id"  # payment-mode checkout sessions and their payment intents
 METADATA_ORDER_STATUS = "order_status"  # a session whose order was captured
+METADATA_TRIAL_DAYS = "trial_days"  # prices and products: the free trial a first subscription gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,34 @@ class SubscriptionState:
     canceled_at: datetime | None
     ended_at: datetime | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    trial_end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceState:
+    """Stripe's view of a subscription invoice (one-off invoices have no `subscription_id`)."""
+
+    id: str
+    customer_id: str
+    customer_email: str | None
+    subscription_id: str | None
+    subscription_metadata: Mapping[str, str]  # the subscription's metadata when the invoice was made
+    status: InvoiceStatus
+    number: str | None
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    currency: str
+    created: datetime
+    period_start: datetime | None  # the service period it bills (its first line's)
+    period_end: datetime | None
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+    attempt_count: int
+    next_payment_attempt: datetime | None
+    # Whether its payment waits for the customer to authenticate (3-D Secure): only a read that
+    # expands the invoice's payments can tell (None: not known, as in an event's snapshot).
+    payment_requires_action: bool | None = None
 
 
 CatalogKind = Literal["product", "price", "coupon", "promotion_code"]
@@ -80,7 +110,7 @@ class CatalogObject:
 
 
 # Every object an event may carry that the service reads.
-StripeObject = CheckoutSession | PaymentIntent | SubscriptionState | CatalogObject
+StripeObject = CheckoutSession | PaymentIntent | SubscriptionState | InvoiceState | CatalogObject
 
 
 @dataclass(frozen=True, slots=True)

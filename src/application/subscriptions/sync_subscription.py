@@ -4,10 +4,10 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from application.customers.owner import lock_owner
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
 from application.ports.stripe_objects import SubscriptionState
-from domain.customer import Customer
 from domain.subscription import Subscription
 
 log = logging.getLogger("billing.subscriptions")
@@ -53,7 +53,7 @@ class SyncSubscription:
         as_of: datetime | None = None,
         snapshot: SubscriptionState | None = None,
     ) -> SyncResult:
-        customer = await self._owner(uow, customer_id, user_id)
+        customer = await lock_owner(uow, customer_id, user_id)
         if customer is None:
             log.warning(
                 "subscription event for an unknown user; acknowledged",
@@ -76,18 +76,6 @@ class SyncSubscription:
         if stored != incoming:
             await uow.subscriptions.save(incoming)
         return SyncResult(True)
-
-    @staticmethod
-    async def _owner(uow: UnitOfWork, customer_id: str | None, user_id: str | None) -> Customer | None:
-        if user_id:
-            found = await uow.customers.get(user_id, for_update=True)
-            if found is not None:
-                return found
-        if customer_id:
-            by_stripe = await uow.customers.get_by_stripe_id(customer_id)
-            if by_stripe is not None:
-                return await uow.customers.get(by_stripe.user_id, for_update=True)
-        return None
 
 
 def _newest(stored: Subscription | None, as_of: datetime | None) -> datetime | None:
@@ -123,5 +111,6 @@ def _to_domain(state: SubscriptionState, user_id: str, as_of: datetime | None) -
         cancel_at=state.cancel_at,
         canceled_at=state.canceled_at,
         ended_at=state.ended_at,
+        trial_end=state.trial_end,
         as_of=as_of,
     )

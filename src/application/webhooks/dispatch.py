@@ -6,9 +6,21 @@ and a `provide(...)` line in the composition root's `UseCaseProvider`."""
 from __future__ import annotations
 
 from application.ports.metrics import OTHER
-from application.ports.stripe_objects import CatalogObject, CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CatalogObject,
+    CheckoutSession,
+    InvoiceState,
+    PaymentIntent,
+    SubscriptionState,
+)
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import AnyRoute, Route
+from application.webhooks.invoice_handlers import (
+    InvoiceActionRequired,
+    InvoiceChanged,
+    InvoicePaymentFailed,
+    TrialWillEnd,
+)
 from application.webhooks.order_handlers import (
     CheckoutCompleted,
     CheckoutExpired,
@@ -19,6 +31,7 @@ from application.webhooks.order_handlers import (
 from application.webhooks.subscription_handlers import SubscriptionChanged
 
 _SUBSCRIPTION_CHANGED = Route(SubscriptionState, SubscriptionChanged)
+_INVOICE_CHANGED = Route(InvoiceState, InvoiceChanged)
 
 HANDLERS: dict[str, AnyRoute] = {
     "checkout.session.completed": Route(CheckoutSession, CheckoutCompleted),
@@ -35,6 +48,15 @@ HANDLERS: dict[str, AnyRoute] = {
     # or dropped): syncing on them keeps the stored state from lagging until the next event.
     "customer.subscription.pending_update_applied": _SUBSCRIPTION_CHANGED,
     "customer.subscription.pending_update_expired": _SUBSCRIPTION_CHANGED,
+    "customer.subscription.trial_will_end": Route(SubscriptionState, TrialWillEnd),
+    "invoice.created": _INVOICE_CHANGED,
+    "invoice.finalized": _INVOICE_CHANGED,
+    "invoice.paid": _INVOICE_CHANGED,
+    "invoice.voided": _INVOICE_CHANGED,
+    "invoice.marked_uncollectible": _INVOICE_CHANGED,
+    "invoice.updated": _INVOICE_CHANGED,
+    "invoice.payment_failed": Route(InvoiceState, InvoicePaymentFailed),
+    "invoice.payment_action_required": Route(InvoiceState, InvoiceActionRequired),
 }
 
 # Whole families: every `product.*` event, and so on.

@@ -5,9 +5,11 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 
 from application.billing.get_billing_status import GetBillingStatus
+from application.invoices.list_invoices import ListInvoices
 from application.orders.queries import ListOrders
 from application.ports.tokens import Identity
 from entrypoints.http.auth import signed_in_user
+from entrypoints.http.invoice_schemas import InvoiceOut, InvoicesOut, PaymentIssueOut
 from entrypoints.http.openapi import SIGNED_IN, problems
 from entrypoints.http.schemas import BillingOut, EntitlementsOut, OrderId, OrderOut, OrdersOut, SubscriptionOut
 
@@ -28,7 +30,16 @@ class MeController(Controller):
             stripe_customer_id=status.stripe_customer_id,
             subscription=SubscriptionOut.of(status.subscription),
             entitlements=EntitlementsOut(e.plan_key, e.active, e.limits),
+            payment_issue=PaymentIssueOut.of(status.payment_issue),
         )
+
+    @get(
+        "/me/invoices",
+        summary="The signed-in user's subscription invoices, newest first (no Stripe call)",
+        responses=problems(401, 503),
+    )
+    async def invoices(self, user: NamedDependency[Identity], invoices: FromDishka[ListInvoices]) -> InvoicesOut:
+        return InvoicesOut([InvoiceOut.of(i) for i in await invoices.for_user(user.user_id)])
 
     @get("/orders", summary="The signed-in user's orders, newest first", responses=problems(401, 503))
     async def orders(self, user: NamedDependency[Identity], orders: FromDishka[ListOrders]) -> OrdersOut:

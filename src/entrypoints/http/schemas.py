@@ -11,6 +11,7 @@ from litestar.params import HeaderParameter, PathParameter
 
 from domain.order import Order, ReviewReason
 from domain.subscription import Subscription
+from entrypoints.http.invoice_schemas import PaymentIssueOut
 
 
 def whole(pattern: str) -> str:
@@ -110,6 +111,7 @@ class SubscriptionOut(msgspec.Struct):
     cancel_at_period_end: bool
     cancel_at: datetime | None
     canceled_at: datetime | None
+    trial_end: datetime | None
 
     @classmethod
     def of(cls, sub: Subscription | None) -> SubscriptionOut | None:
@@ -117,7 +119,7 @@ class SubscriptionOut(msgspec.Struct):
             return None
         return cls(
             sub.stripe_subscription_id, sub.status.value, sub.plan_key, sub.price_id, sub.product_id,
-            sub.current_period_end, sub.cancel_at_period_end, sub.cancel_at, sub.canceled_at,
+            sub.current_period_end, sub.cancel_at_period_end, sub.cancel_at, sub.canceled_at, sub.trial_end,
         )  # fmt: skip
 
 
@@ -144,6 +146,7 @@ class BillingOut(msgspec.Struct):
     stripe_customer_id: str | None
     subscription: SubscriptionOut | None
     entitlements: EntitlementsOut
+    payment_issue: PaymentIssueOut | None
 
 
 class CancelRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -7,6 +7,7 @@ from litestar.params import FromPath
 
 from sandbox.errors import StripeError
 from sandbox.flows import portal_action
+from sandbox.pages import portal_billing
 from sandbox.pages.common import button_form, esc, money, page, read_form, see_other, when
 from sandbox.store import Obj
 
@@ -62,6 +63,7 @@ def handlers(sb: "Sandbox") -> list[Any]:
         base = f"/sandbox/portal/{session_id}"
         subs = [s for s in state.store.all("subscription") if s["customer"] == portal["customer"]]
         body = "".join(_subscription(sb, base, s) for s in subs) or "<p>No subscriptions.</p>"
+        body += portal_billing.section(sb, portal)
         back = f"<p><a href='{esc(portal['return_url'] or '/sandbox')}'>Return</a></p>"
         return page("Billing portal", body + back)
 
@@ -79,4 +81,4 @@ def handlers(sb: "Sandbox") -> list[Any]:
             return page("Billing portal", f"<p>{esc(error.message)}</p>", status=error.status)
         return see_other(f"/sandbox/portal/{session_id}")
 
-    return [show, act]
+    return [show, act, *portal_billing.handlers(sb)]

@@ -16,6 +16,7 @@ from sandbox.state import State
 from sandbox.store import Obj, merge_metadata, page
 
 DAY = 86400
+MAX_TRIAL_DAYS = 730
 
 
 def create(state: State, params: dict[str, Any]) -> Obj:
@@ -27,6 +28,12 @@ def create(state: State, params: dict[str, Any]) -> Obj:
         state.store.get("customer", customer, "customer")
     if "customer_update" in params and not customer:
         raise invalid("`customer_update` can only be used with `customer`.", param="customer_update")
+    trial_days = params.get("subscription_data", {}).get("trial_period_days")
+    if trial_days is not None and not 1 <= trial_days <= MAX_TRIAL_DAYS:
+        raise invalid(
+            f"The trial period must be between 1 and {MAX_TRIAL_DAYS} days.",
+            param="subscription_data[trial_period_days]",
+        )
     lines = line_items(state, params, mode)
     subtotal = sum(li["amount_subtotal"] for li in lines)
     discount = discounts.resolve(state, params.get("discounts"))

@@ -20,7 +20,7 @@ _CANCELABLE = (
 )
 
 
-def authorize(
+def new_intent(
     state: State,
     amount: int,
     currency: str,
@@ -29,7 +29,7 @@ def authorize(
     metadata: dict[str, str],
     description: str | None = None,
 ) -> Obj:
-    """A card payment that went through: held (manual capture) or charged (automatic)."""
+    """A stored PaymentIntent whose card went through (held or charged), before any event says so."""
     pi_id = new_id("pi", 24)
     manual = capture_method == "manual"
     intent: Obj = {
@@ -73,9 +73,22 @@ def authorize(
         "transfer_data": None,
         "transfer_group": None,
     }
-    state.store.add(intent)
+    return state.store.add(intent)
+
+
+def authorize(
+    state: State,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    capture_method: str,
+    metadata: dict[str, str],
+    description: str | None = None,
+) -> Obj:
+    """A card payment that went through: held (manual capture) or charged (automatic)."""
+    intent = new_intent(state, amount, currency, customer, capture_method, metadata, description)
     state.events.emit("payment_intent.created", intent)
-    if manual:
+    if capture_method == "manual":
         state.events.emit("payment_intent.amount_capturable_updated", intent)
     else:
         state.events.emit("payment_intent.succeeded", intent)

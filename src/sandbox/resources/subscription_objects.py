@@ -1,9 +1,16 @@
-"""How a subscription and its items look: built by Checkout, with periods on the items (endive)."""
+"""How a subscription and its items look: built by Checkout, with periods on the items (endive).
+
+A new subscription is billed at once: its first invoice (free during a trial) is created, finalized
+and paid with the card Checkout collected, as Stripe does for `charge_automatically`.
+"""
 
 import copy
 
+from sandbox import collection
+from sandbox.billing_rules import DAY
 from sandbox.clock import add_interval
 from sandbox.ids import new_id
+from sandbox.resources import invoice_objects
 from sandbox.state import State
 from sandbox.store import Obj
 
@@ -56,12 +63,22 @@ def period_end(sub: Obj) -> int:
     return max(int(item["current_period_end"]) for item in sub["items"]["data"])
 
 
-def create(state: State, customer: str, lines: list[Obj], metadata: dict[str, str]) -> Obj:
+def create(
+    state: State,
+    customer: str,
+    lines: list[Obj],
+    metadata: dict[str, str],
+    trial_days: int | None = None,
+    payment_method: str | None = None,
+    amount_off: int = 0,
+) -> Obj:
     sub_id = new_id("sub", 24)
     now = state.now()
     recurring = [li for li in lines if li["price"]["type"] == "recurring"]
     first = recurring[0]["price"]["recurring"]
-    end = add_interval(now, first["interval"], first["interval_count"])
+    # during a trial the current period is the trial itself; billing starts when it ends
+    trial_end = now + trial_days * DAY if trial_days else None
+    end = trial_end or add_interval(now, first["interval"], first["interval_count"])
     items = [make_item(state, sub_id, li["price"], li["quantity"], now, end) for li in recurring]
     sub: Obj = {
         "id": sub_id,
@@ -69,7 +86,7 @@ def create(state: State, customer: str, lines: list[Obj], metadata: dict[str, st
         "application": None,
         "application_fee_percent": None,
         "automatic_tax": {"enabled": False, "liability": None, "disabled_reason": None},
-        "billing_cycle_anchor": now,
+        "billing_cycle_anchor": trial_end or now,
         "billing_mode": {"type": "flexible"},
         "cancel_at": None,
         "cancel_at_period_end": False,
@@ -81,7 +98,7 @@ def create(state: State, customer: str, lines: list[Obj], metadata: dict[str, st
         "customer": customer,
         "customer_account": None,
         "days_until_due": None,
-        "default_payment_method": None,
+        "default_payment_method": payment_method,
         "default_source": None,
         "default_tax_rates": [],
         "description": None,
@@ -103,12 +120,17 @@ def create(state: State, customer: str, lines: list[Obj], metadata: dict[str, st
         "pending_update": None,
         "schedule": None,
         "start_date": now,
-        "status": "active",
+        "status": "trialing" if trial_end else "active",
         "status_details": None,
         "test_clock": None,
-        "trial_end": None,
-        "trial_start": None,
+        "trial_end": trial_end,
+        "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+        "trial_start": now if trial_end else None,
     }
     state.store.add(sub)
+    invoice = invoice_objects.draft(state, sub, "subscription_create", (now, end), bool(trial_end), amount_off)
+    sub["latest_invoice"] = invoice["id"]
     state.events.emit("customer.subscription.created", sub)
+    state.events.emit("invoice.created", invoice)
+    collection.finalize(state, invoice)
     return sub

@@ -8,6 +8,7 @@ from typing import Any
 
 import stripe.params as p
 
+from sandbox import collection
 from sandbox.errors import invalid
 from sandbox.resources.subscription_objects import _plan, make_item, period_end
 from sandbox.routing import Route, route
@@ -76,14 +77,17 @@ def update(state: State, params: dict[str, Any], sub_id: str) -> Obj:
     return sub
 
 
-def cancel(state: State, params: dict[str, Any], sub_id: str, at: int | None = None) -> Obj:
+def cancel(
+    state: State, params: dict[str, Any], sub_id: str, at: int | None = None, reason: str = "cancellation_requested"
+) -> Obj:
     sub = state.store.get("subscription", sub_id)
     if sub["status"] == "canceled":
         raise invalid(f"No such subscription: '{sub_id}'", param="id", code="resource_missing")
     now = at or state.now()
     sub.update(status="canceled", canceled_at=sub["canceled_at"] or now, ended_at=now, cancel_at_period_end=False)
-    sub["cancellation_details"].update(params.get("cancellation_details", {}), reason="cancellation_requested")
+    sub["cancellation_details"].update(params.get("cancellation_details", {}), reason=reason)
     state.events.emit("customer.subscription.deleted", sub)
+    collection.stop_collecting(state, sub_id)
     return sub
 
 
