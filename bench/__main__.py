@@ -1,4 +1,4 @@
-"""`python -m bench [webhook|catalog|all|djstripe] [options]` (`make bench` runs webhook + catalog with
+"""`python -m bench [webhook|catalog|all|djstripe|metrics] [options]` (`make bench` runs webhook + catalog with
 moderate sizes; `djstripe` runs the same webhook load against dj-stripe, in its own virtualenv).
 
 Results: a table on stdout and JSON under bench/results/ (git-ignored). See bench/README.md.
@@ -29,7 +29,7 @@ def _ints(text: str) -> list[int]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog", "djstripe"], default="all")
+    p.add_argument("which", nargs="?", choices=["all", "webhook", "catalog", "djstripe", "metrics"], default="all")
     p.add_argument("--events", type=int, default=1000, help="unique webhook events per run (default 1000; +10%% dups)")
     p.add_argument("--workers", type=_ints, default=[1, 2], help="service workers, comma-separated (default 1,2)")
     p.add_argument("--stall-ms", type=_floats, default=[0, 50], help="Stripe stalls to run, ms (default 0,50)")
@@ -43,7 +43,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=30, help="time cap per webhook load (default 30)")
     p.add_argument("--connections", type=int, default=32, help="catalog: keep-alive connections (default 32)")
     p.add_argument("--seconds", type=float, default=5, help="catalog: seconds per load run (default 5)")
-    p.add_argument("--rounds", type=int, default=3, help="catalog: rounds alternating the targets (default 3)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="catalog: rounds alternating the targets; metrics: rounds of on, off (default 3)",
+    )
     p.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -114,6 +119,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             concurrency=args.concurrency,
             max_seconds=args.max_seconds,
         )
+    if args.which == "metrics":
+        from bench import observability_cost
+
+        print("Metrics on vs off: catalog warm read and webhook ingest, side by side", flush=True)
+        out["metrics"] = await observability_cost.run(
+            admin_pg_url=args.pg_url,
+            redis_url=redis_url,
+            rounds=args.rounds,
+            events=args.events,
+            concurrency=args.concurrency,
+            max_seconds=args.max_seconds,
+            connections=args.connections,
+            seconds=args.seconds,
+        )
     if args.which in ("all", "catalog"):
         from bench import catalog
 
@@ -148,6 +167,11 @@ def main() -> int:
         from bench import catalog
 
         print(catalog.report(result["catalog"]))
+        print()
+    if "metrics" in result:
+        from bench import observability_cost
+
+        print(observability_cost.report(result["metrics"]))
         print()
     summary: list[str] = []
     if "webhook" in result:

@@ -65,6 +65,17 @@ LEASE_SECONDS = 180
 RECORD_RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 15.0)
 
 
+def effect_key(kind: str, subject: str) -> str:
+    """An effect's unique key, `<kind>:<subject>`; also the idempotency key of what performs it."""
+    return f"{kind}:{subject}"
+
+
+def effect_kind(key: str) -> str | None:
+    """The kind of an `effect_key`, None for a key made some other way."""
+    kind, colon, _ = key.partition(":")
+    return kind if colon else None
+
+
 class Outbox:
     def __init__(
         self,
@@ -93,7 +104,9 @@ class Outbox:
         if unknown:  # it would wait in the outbox forever: refuse it while the change can roll back
             raise ValueError(f"no performer for effects of kind {', '.join(sorted(unknown))}")
         now = self._clock.now()
-        rows = [Effect(f"{kind}:{subject}", kind, dict(payload), now, attempts=1) for kind, payload in effects.items()]
+        rows = [
+            Effect(effect_key(kind, subject), kind, dict(payload), now, attempts=1) for kind, payload in effects.items()
+        ]
         inserted = await uow.effects.add_all_if_absent(rows, leased_until=now + timedelta(seconds=LEASE_SECONDS))
         uow.register_effects(Recorded(effect, known) for effect in rows if effect.key in inserted)
 

@@ -1,5 +1,8 @@
 """Structured logs through structlog's stdlib integration: console lines, or one JSON object per
-line with LOG_FORMAT=json. Secrets are never passed to loggers (settings mask them in reprs)."""
+line with LOG_FORMAT=json. Secrets are never passed to loggers (settings mask them in reprs).
+
+Fields bound with `structlog.contextvars` (the request id, the trace id) join every line written in
+that context, from structlog or from the standard library's loggers."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import structlog
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

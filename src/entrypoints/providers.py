@@ -39,6 +39,7 @@ from application.errors import ServiceNotConfigured
 from application.health.check_readiness import CheckReadiness
 from application.invoices.list_invoices import ListInvoices
 from application.invoices.sync_invoice import SyncInvoice
+from application.metered_email import MeteredEmailSender
 from application.orders.advance_order import AdvanceOrder
 from application.orders.cancel_order import CancelOrder
 from application.orders.capture_order import CaptureOrder, CaptureSettings
@@ -55,11 +56,13 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.email import EmailSender
 from application.ports.events import EventVerifier
+from application.ports.metrics import Metrics
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.rate_limiter import RateLimiter
 from application.ports.repositories import UnitOfWork
 from application.ports.tokens import TokenVerifier, UserDirectory
+from application.ports.tracing import Tracer
 from application.subscriptions.sync_subscription import SyncSubscription
 from application.webhooks.catalog_handlers import CouponsChanged, ProductsChanged
 from application.webhooks.handler import Handlers
@@ -157,13 +160,13 @@ class CoreProvider(Provider):
 
 class StripeProvider(Provider):
     @provide(scope=Scope.APP)
-    async def gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
+    async def gateway(self, settings: Settings, metrics: Metrics) -> AsyncIterator[PaymentGateway]:
         # In sandbox mode the composition root has already filled in the sandbox's key and base.
         if settings.stripe.secret_key is None:
             raise ServiceNotConfigured("Payments are not configured: set STRIPE_SECRET_KEY.")
         # The SDK's aiohttp client: about half the CPU per call of its httpx one. Its session is
         # opened by the first request, on the app's event loop, and closed here on shutdown.
-        http = StripeHTTPClient(timeout=15.0)
+        http = StripeHTTPClient(timeout=15.0, metrics=metrics)
         client = create_stripe_client(settings.stripe.secret_key, api_base=settings.stripe.api_base, http_client=http)
         yield StripePaymentGateway(client)
         await http.close_async()
@@ -213,14 +216,14 @@ def cache_prefix(settings: Settings) -> str:
 
 class LogEmailProvider(Provider):
     @provide(scope=Scope.APP)
-    def email(self, settings: Settings) -> EmailSender:
-        return LogEmailSender(settings.email_from)
+    def email(self, settings: Settings, metrics: Metrics) -> EmailSender:
+        return MeteredEmailSender(LogEmailSender(settings.email_from), metrics)
 
 
 class SmtpEmailProvider(Provider):
     @provide(scope=Scope.APP)
-    def email(self, settings: Settings) -> EmailSender:
-        return SmtpEmailSender(str(settings.smtp_url), settings.email_from)
+    def email(self, settings: Settings, metrics: Metrics, tracer: Tracer) -> EmailSender:
+        return MeteredEmailSender(SmtpEmailSender(str(settings.smtp_url), settings.email_from, tracer=tracer), metrics)
 
 
 class UseCaseProvider(Provider):

@@ -66,6 +66,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
     events_pull_interval: int | None = None  # seconds; None: the mode's default (events_pull_seconds)
+    metrics_enabled: bool = True
+    otel_exporter_otlp_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         app_url = (self.app_url or f"http://localhost:{self.port}").rstrip("/")
@@ -129,6 +131,8 @@ _VARIABLES: dict[str, tuple[str | None, str, Callable[[str], Any]]] = {
     "LOG_LEVEL": (None, "log_level", v.choice(*_LOG_LEVELS, upper=True)),
     "LOG_FORMAT": (None, "log_format", v.choice("console", "json")),
     "EVENTS_PULL_INTERVAL": (None, "events_pull_interval", v.duration),
+    "METRICS_ENABLED": (None, "metrics_enabled", v.boolean),
+    "OTEL_EXPORTER_OTLP_ENDPOINT": (None, "otel_exporter_otlp_endpoint", v.http_url),
 }
 
 

@@ -20,13 +20,16 @@ from dishka import AsyncContainer, Provider, Scope, make_async_container, provid
 from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.in_memory.clock import ManualClock
 from adapters.in_memory.email import InMemoryEmailSender
+from adapters.in_memory.metrics import InMemoryMetrics
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_memory.tokens import InMemoryUserDirectory
 from adapters.in_memory.unit_of_work import InMemoryStore, InMemoryUnitOfWork
 from adapters.in_process.cache import InMemoryCache
+from adapters.in_process.no_tracer import NoTracer
 from adapters.stripe.event_verifier import StripeEventVerifier
 from application.billing.payment_emails import BillingEmailSettings
 from application.checkout.start_checkout import CheckoutSettings
+from application.metered_email import MeteredEmailSender
 from application.orders.capture_order import CaptureSettings
 from application.orders.confirmation import ConfirmationSettings
 from application.orders.refund_notices import AlertSettings
@@ -35,10 +38,12 @@ from application.ports.cache import Cache
 from application.ports.clock import Clock
 from application.ports.email import EmailSender
 from application.ports.events import EventVerifier
+from application.ports.metrics import Metrics
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
 from application.ports.repositories import UnitOfWork
 from application.ports.tokens import UserDirectory
+from application.ports.tracing import Tracer
 from entrypoints.providers import UseCaseProvider
 from tests.unit.factories import T0
 
@@ -49,13 +54,15 @@ WEBHOOK_SECRET = "whsec_use_case_tests"
 
 @dataclass
 class Fakes:
-    """Stripe, the database, the mail server, the user directory and the clock, as the test sees them."""
+    """Stripe, the database, the mail server, the user directory, the clock and the metrics, as the
+    test sees them."""
 
     gateway: InMemoryPaymentGateway = field(default_factory=InMemoryPaymentGateway)
     store: InMemoryStore = field(default_factory=InMemoryStore)
     clock: ManualClock = field(default_factory=lambda: ManualClock(T0))
     email: InMemoryEmailSender = field(default_factory=InMemoryEmailSender)
     directory: InMemoryUserDirectory = field(default_factory=InMemoryUserDirectory)
+    metrics: InMemoryMetrics = field(default_factory=InMemoryMetrics)
 
     def __post_init__(self) -> None:
         self.cache = InMemoryCache(self.clock)
@@ -107,7 +114,7 @@ class FakeAdapters(Provider):
 
     @provide(scope=Scope.APP)
     def email(self) -> EmailSender:
-        return self._fakes.email
+        return MeteredEmailSender(self._fakes.email, self._fakes.metrics)  # as the composition root wraps senders
 
     @provide(scope=Scope.APP)
     def directory(self) -> UserDirectory:
@@ -116,6 +123,14 @@ class FakeAdapters(Provider):
     @provide(scope=Scope.APP)
     def cache(self) -> Cache:
         return self._fakes.cache
+
+    @provide(scope=Scope.APP)
+    def metrics(self) -> Metrics:
+        return self._fakes.metrics
+
+    @provide(scope=Scope.APP)
+    def tracer(self) -> Tracer:
+        return NoTracer()
 
     @provide(scope=Scope.APP)
     def money(self) -> MoneyFormatter:
@@ -160,6 +175,7 @@ class FakeService:
         self.fakes = fakes
         self.gateway, self.store, self.clock = fakes.gateway, fakes.store, fakes.clock
         self.email, self.directory, self.cache = fakes.email, fakes.directory, fakes.cache
+        self.metrics = fakes.metrics
 
     def uow(self) -> InMemoryUnitOfWork:
         return self.fakes.uow()

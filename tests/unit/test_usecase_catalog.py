@@ -10,6 +10,7 @@ import pytest
 
 from adapters.babel.money_formatter import BabelMoneyFormatter
 from adapters.in_memory.clock import ManualClock
+from adapters.in_memory.metrics import InMemoryMetrics
 from adapters.in_memory.payment_gateway import InMemoryPaymentGateway
 from adapters.in_process.cache import InMemoryCache
 from application.catalog.cache_keys import SAFETY_TTL_SECONDS
@@ -25,7 +26,8 @@ class Catalog:
         self.gateway = InMemoryPaymentGateway()
         self.clock = ManualClock(T0)
         self.cache = InMemoryCache(self.clock)
-        self.get = GetCatalog(self.gateway, self.cache, BabelMoneyFormatter("en_US"), self.clock)
+        self.metrics = InMemoryMetrics()
+        self.get = GetCatalog(self.gateway, self.cache, BabelMoneyFormatter("en_US"), self.clock, self.metrics)
         self.invalidate = InvalidateCatalog(self.cache)
 
     def add(self, product_id: str, amount: int = 1900) -> None:

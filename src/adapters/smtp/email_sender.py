@@ -11,8 +11,10 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from adapters.in_process.no_tracer import NoTracer
 from application.errors import EmailDeliveryFailed
 from application.ports.email import EmailMessage
+from application.ports.tracing import Tracer
 
 DEFAULT_SENDER = "Billing <billing@localhost>"
 
@@ -57,8 +59,10 @@ class SmtpEmailSender:
         *,
         timeout: float = 10.0,
         tls_context: ssl.SSLContext | None = None,  # e.g. to trust a private CA; default: system CAs
+        tracer: Tracer | None = None,  # no maintained instrumentation of aiosmtplib: a span of our own
     ) -> None:
         self._server = SmtpServer.from_url(url)
+        self._tracer = tracer or NoTracer()
         self._sender = sender
         self._timeout = timeout
         self._tls_context = tls_context
@@ -69,18 +73,13 @@ class SmtpEmailSender:
 
     async def send(self, message: EmailMessage) -> None:
         server = self._server
+        where: dict[str, str | int] = {
+            "server.address": server.host,
+            "server.port": server.port or (465 if server.implicit_tls else 25),
+        }
         try:
-            await aiosmtplib.send(
-                self.build(message),
-                hostname=server.host,
-                port=server.port,
-                username=server.username,
-                password=server.password,
-                use_tls=server.implicit_tls,
-                start_tls=False if server.implicit_tls else None,  # None: STARTTLS when offered
-                timeout=self._timeout,
-                tls_context=self._tls_context,
-            )
+            with self._tracer.span("smtp send", where):
+                await self._send(message)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # Only the exception's class and SMTP code: server replies may echo what we sent.
             code = getattr(exc, "code", None)
@@ -88,6 +87,20 @@ class SmtpEmailSender:
             raise EmailDeliveryFailed(
                 f"SMTP delivery via {server.host}:{server.port or 'default'} failed ({reason})"
             ) from exc
+
+    async def _send(self, message: EmailMessage) -> None:
+        server = self._server
+        await aiosmtplib.send(
+            self.build(message),
+            hostname=server.host,
+            port=server.port,
+            username=server.username,
+            password=server.password,
+            use_tls=server.implicit_tls,
+            start_tls=False if server.implicit_tls else None,  # None: STARTTLS when offered
+            timeout=self._timeout,
+            tls_context=self._tls_context,
+        )
 
     def build(self, message: EmailMessage) -> MimeMessage:
         mime = MimeMessage()

@@ -14,6 +14,7 @@ key and exceptions as the typed services; only the StripeObject is skipped.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Literal, cast
@@ -34,9 +35,12 @@ from stripe.params import (
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
 
+from adapters.in_process.no_metrics import NoMetrics
 from adapters.stripe import fields, mapping, refund_mapping
 from adapters.stripe.errors import call, find, refuses_a_line_price, translate
+from adapters.stripe.operations import stripe_operation, stripe_outcome
 from application.errors import PriceNotAvailable
+from application.ports.metrics import Metrics
 from application.ports.payment_gateway import (
     CatalogCoupon,
     CatalogPrice,
@@ -64,15 +68,30 @@ class StripeHTTPClient(stripe.AIOHTTPClient):
     is read (`ClientPayloadError`, `TimeoutError`) would escape as a raw aiohttp/asyncio error,
     neither retried nor translated. Here it is the SDK's `APIConnectionError`, like a failure
     before the headers: retried with the same idempotency key, then `PaymentProviderUnavailable`.
+
+    Every request (each retry, each page of a list) is recorded here, the one place all of them
+    pass: `Metrics.stripe_request` by operation and outcome, with its duration.
     """
+
+    def __init__(self, *, timeout: float, metrics: Metrics | None = None) -> None:
+        super().__init__(timeout=timeout)
+        self._metrics = metrics or NoMetrics()
 
     async def request_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
+        started = time.perf_counter()
         try:
-            return await super().request_async(method, url, headers, post_data)
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            self._handle_request_error(exc)
+            try:
+                answer = await super().request_async(method, url, headers, post_data)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                self._handle_request_error(exc)
+        except stripe.APIConnectionError:
+            self._metrics.stripe_request(stripe_operation(method, url), "network_error", time.perf_counter() - started)
+            raise
+        outcome = stripe_outcome(answer[1])
+        self._metrics.stripe_request(stripe_operation(method, url), outcome, time.perf_counter() - started)
+        return answer
 
 
 def create_stripe_client(

@@ -22,6 +22,7 @@ from application.catalog.views import PriceView, ProductsView, ProductView
 from application.errors import PaymentProviderUnavailable
 from application.ports.cache import Cache
 from application.ports.clock import Clock
+from application.ports.metrics import Metrics
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway, Price
 
@@ -44,13 +45,17 @@ class GetCatalog:
     """The public catalog from Stripe, through the cache (single flight on a miss).
 
     One per process (APP scope): it keeps the page of the body the cache last returned, so a warm
-    read does not hash the body again."""
+    read does not hash the body again. Each read is counted by cache (its tag) and result: `hit`,
+    `miss` (this read filled it, or failed to), `stale` (Stripe down: the last good copy)."""
 
-    def __init__(self, gateway: PaymentGateway, cache: Cache, money: MoneyFormatter, clock: Clock) -> None:
+    def __init__(
+        self, gateway: PaymentGateway, cache: Cache, money: MoneyFormatter, clock: Clock, metrics: Metrics
+    ) -> None:
         self._gateway = gateway
         self._cache = cache
         self._money = money
         self._clock = clock
+        self._metrics = metrics
         self._pages: dict[str, CatalogPage] = {}
         self._prices: tuple[CatalogPage, dict[str, Price]] | None = None
 
@@ -67,19 +72,26 @@ class GetCatalog:
         return await self._read(COUPONS_KEY, COUPONS_TAG, build)
 
     async def _read(self, key: str, tag: str, build: Callable[[], Awaitable[bytes]]) -> CatalogPage:
+        filled = False
+
         async def fill() -> bytes:
+            nonlocal filled
+            filled = True
             body = await build()
             await self._cache.set(last_good_key(key), body, ttl=STALE_TTL_SECONDS)
             return body
 
         try:
-            return self._page(key, await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag]))
+            body = await self._cache.get_or_fill(key, fill, ttl=SAFETY_TTL_SECONDS, tags=[tag])
         except PaymentProviderUnavailable:
             stale = await self._cache.get(last_good_key(key))
+            self._metrics.cache_request(tag, "miss" if stale is None else "stale")
             if stale is None:
                 raise
             log.warning("Stripe unavailable; serving the last good catalog", extra={"key": key})
             return CatalogPage.of(stale)
+        self._metrics.cache_request(tag, "miss" if filled else "hit")
+        return self._page(key, body)
 
     def _page(self, key: str, body: bytes) -> CatalogPage:
         page = self._pages.get(key)

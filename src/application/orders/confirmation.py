@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
-from application.outbox import Performer
+from application.outbox import Performer, effect_key
 from application.ports.email import EmailMessage, EmailSender
 from application.ports.money_formatter import MoneyFormatter
 from application.ports.payment_gateway import PaymentGateway
@@ -57,7 +57,7 @@ def compose_confirmation(order: Order, money: MoneyFormatter, order_url: str) ->
         subject=f"Your order {order.id} is confirmed",
         text=text,
         html=html,
-        idempotency_key=f"{ORDER_CONFIRMATION}:{order.id}",
+        idempotency_key=effect_key(ORDER_CONFIRMATION, order.id),
     )
 
 

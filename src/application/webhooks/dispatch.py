@@ -5,6 +5,7 @@ and a `provide(...)` line in the composition root's `UseCaseProvider`."""
 
 from __future__ import annotations
 
+from application.ports.metrics import OTHER
 from application.ports.stripe_objects import (
     CatalogObject,
     Charge,
@@ -90,3 +91,9 @@ def handled_event_patterns() -> tuple[str, ...]:
 
 def route_for(event_type: str) -> AnyRoute | None:
     return HANDLERS.get(event_type) or FAMILY_HANDLERS.get(event_type.split(".", 1)[0])
+
+
+def metric_type(event_type: str) -> str:
+    """The type as a metric label: a handled type as it is, any other as `OTHER`, so the
+    label's values stay a bounded set whatever Stripe (or an account's other apps) sends."""
+    return event_type if route_for(event_type) is not None else OTHER

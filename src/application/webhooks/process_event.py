@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from enum import StrEnum
+
+from structlog.contextvars import bound_contextvars
 
 from application.errors import ApplicationError, InvalidWebhook, NotFound, StorageRejected
 from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
+from application.ports.metrics import OTHER, Metrics, WebhookOutcome
 from application.ports.repositories import UnitOfWork
-from application.webhooks.dispatch import route_for
+from application.ports.tracing import Tracer
+from application.webhooks.dispatch import metric_type, route_for
 from application.webhooks.handler import Handled, Handlers
 from domain.errors import DomainError
 from domain.webhook_event import WebhookEvent
@@ -17,10 +21,7 @@ from domain.webhook_event import WebhookEvent
 log = logging.getLogger("billing.webhooks")
 
 
-class Outcome(StrEnum):
-    PROCESSED = "processed"
-    IGNORED = "ignored"
-    DUPLICATE = "duplicate"
+Outcome = WebhookOutcome  # what `execute`, `replay` and `run` return: processed, ignored or duplicate
 
 
 class WebhookHandlingFailed(ApplicationError):
@@ -43,27 +44,39 @@ class ProcessStripeEvent:
        error) → 500. A stored payload is parsed again by the same verifier to replay it.
     4. Effects the handler's transaction recorded (e-mails, Stripe metadata), collected by the
        unit of work, are performed after commit, by this worker only (see `application.outbox`).
+
+    Each delivery or replay is counted by type and outcome with its duration (`Metrics`), runs in a
+    span of its own (`Tracer`), and every log line written meanwhile carries the event's id and type.
     """
 
     def __init__(
-        self, verifier: EventVerifier, uow: UnitOfWork, clock: Clock, outbox: Outbox, handlers: Handlers
+        self,
+        verifier: EventVerifier,
+        uow: UnitOfWork,
+        clock: Clock,
+        outbox: Outbox,
+        handlers: Handlers,
+        metrics: Metrics,
+        tracer: Tracer,
     ) -> None:
         self._verifier = verifier
         self._uow = uow
         self._clock = clock
         self._outbox = outbox
         self._handlers = handlers
+        self._metrics = metrics
+        self._tracer = tracer
 
     async def execute(self, payload: bytes, signature: str | None) -> Outcome:
+        started = time.perf_counter()
         try:
             event = self._verifier.verify(payload, signature)
         except InvalidWebhook as exc:
             log.warning("webhook refused", extra={"reason": exc.detail})  # one line: anyone can post here
+            # Its type is not to be trusted (nor bounded) before the signature checks out.
+            self._metrics.webhook_handled(OTHER, Outcome.REJECTED, time.perf_counter() - started)
             raise
-        await self._uow.store_event(
-            WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
-        )
-        return await self.run(event)
+        return await self._observed(event, started, payload)
 
     async def ingest(self, payload: bytes) -> Outcome:
         """An event read from Stripe's API (`billing events pull`) instead of delivered: authentic
@@ -86,6 +99,28 @@ class ProcessStripeEvent:
 
     async def run(self, event: VerifiedEvent) -> Outcome:
         """Run a stored event's handler unless it was processed (also used by the replay command)."""
+        return await self._observed(event, time.perf_counter(), None)
+
+    async def _observed(self, event: VerifiedEvent, started: float, payload: bytes | None) -> Outcome:
+        """Store the event first when `payload` is a new delivery's, then run it; measured, traced and
+        logged with its id and type."""
+        label = metric_type(event.type)
+        outcome = Outcome.FAILED
+        attributes = {"stripe.event_id": event.id, "stripe.event_type": event.type}
+        with (
+            bound_contextvars(event_id=event.id, event_type=event.type),
+            self._tracer.span(f"webhook {label}", attributes),
+        ):
+            try:
+                if payload is not None:
+                    stored = WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
+                    await self._uow.store_event(stored)
+                outcome = await self._run(event)
+            finally:
+                self._metrics.webhook_handled(label, outcome, time.perf_counter() - started)
+        return outcome
+
+    async def _run(self, event: VerifiedEvent) -> Outcome:
         route = route_for(event.type)
         try:
             async with self._uow as uow:
@@ -100,21 +135,21 @@ class ProcessStripeEvent:
             # Stripe reported a change our state machine cannot follow (e.g. a capture for an expired
             # order), or one with a value the database refuses (an id longer than any Stripe makes).
             # Retrying cannot fix that: record it as ignored, loudly, and acknowledge.
-            log.error("event cannot be applied", extra={"event_id": event.id, "error": str(exc)})
+            log.error("event cannot be applied", extra={"error": str(exc)})
             why, now = str(exc), self._clock.now()
             await self._mark(event, lambda stored: stored.ignored(now, why))
             return Outcome.IGNORED
         except Exception as exc:  # an outage (ApplicationError) or a bug: either way the event must stay retryable
             log.warning(
                 "event handling failed",
-                extra={"event_id": event.id, "type": event.type, "error": repr(exc)},
+                extra={"error": repr(exc)},
                 exc_info=not isinstance(exc, ApplicationError),
             )
             error = f"{type(exc).__name__}: {exc}"
             await self._mark(event, lambda stored: stored.failed(error))
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
         if handled.ignored and route is not None:
-            log.info("event ignored", extra={"event_id": event.id, "type": event.type, "reason": handled.reason})
+            log.info("event ignored", extra={"reason": handled.reason})
         await self._outbox.perform(self._uow)
         return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -105,17 +107,29 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         _migrate(settings, argparse.Namespace(down=None))
     from entrypoints.http.bounded_protocol import BoundedHttpToolsProtocol
 
-    uvicorn.run(
-        "entrypoints.http.asgi:app_from_env",
-        factory=True,
-        http=BoundedHttpToolsProtocol,
-        host=settings.host,
-        port=settings.port,
-        workers=args.workers,
-        log_config=None,
-        proxy_headers=False,
-    )
+    # Once uvicorn has shut down for a SIGTERM it raises the signal again; the default handler would
+    # end the process there, before the cleanup below (the metrics directory would stay behind).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with contextlib.ExitStack() as stack:
+        if settings.metrics_enabled:  # before any import of prometheus-client (see the module)
+            from adapters.prometheus.multiprocess import multiprocess_directory
+
+            stack.enter_context(multiprocess_directory())
+        uvicorn.run(
+            "entrypoints.http.asgi:app_from_env",
+            factory=True,
+            http=BoundedHttpToolsProtocol,
+            host=settings.host,
+            port=settings.port,
+            workers=args.workers,
+            log_config=None,
+            proxy_headers=False,
+        )
     return 0
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, make_add_request_container_middleware
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.outbox import Outbox
 from application.ports.cache import Cache
@@ -28,9 +30,14 @@ from entrypoints.http.me import MeController
 from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
+from entrypoints.http.request_id import RequestIdMiddleware
 from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.observability import http_options, start_tracing
 from entrypoints.periodic_pull import pull_every
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("billing.app")
 
@@ -48,23 +55,29 @@ EFFECT_SWEEP_SECONDS = 30.0
 
 
 def create_app(
-    settings: Settings, *providers: Provider, sweep_effects: float | None = EFFECT_SWEEP_SECONDS
+    settings: Settings,
+    *providers: Provider,
+    sweep_effects: float | None = EFFECT_SWEEP_SECONDS,
+    span_exporter: SpanExporter | None = None,
 ) -> Litestar:
-    """`sweep_effects`: seconds between two runs of the outbox sweeper; None runs none."""
+    """`sweep_effects`: seconds between two runs of the outbox sweeper; None runs none.
+    `span_exporter` replaces the OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT is set (tests)."""
     sandbox = store = None
     if settings.sandbox_mode:
         from entrypoints.sandbox_mode import announce, demo_store, enable_sandbox
 
         settings, sandbox = enable_sandbox(settings)
         store = demo_store(settings)
+    tracing = start_tracing(settings, span_exporter)
     container = make_async_container(
-        *providers_for(settings), LitestarProvider(), *providers, context={Settings: settings}
+        *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
+    observability = http_options(settings, tracing)
     # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped.
     handlers: list[object] = [
         DishkaRouter(
             "",
-            route_handlers=CONTROLLERS,
+            route_handlers=[*CONTROLLERS, *observability.route_handlers],
             middleware=[make_add_request_container_middleware],
             request_max_body_size=BODY_MAX_BYTES,
         ),
@@ -79,6 +92,8 @@ def create_app(
             await sandbox.start()
             announce(settings)
         await container.get(Cache)  # a shared cache follows invalidations from start-up, not first use
+        if tracing is not None:
+            tracing.instrument(await container.get(AsyncEngine))
         sweeper = asyncio.create_task(_sweep_effects(container, sweep_effects)) if sweep_effects else None
         pull_seconds = settings.events_pull_seconds
         puller = asyncio.create_task(pull_every(container, pull_seconds)) if pull_seconds else None
@@ -91,11 +106,15 @@ def create_app(
             if sandbox is not None:
                 await sandbox.stop()
             await container.close()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         exception_handlers=exception_handlers(),
-        plugins=[StrictStructSchemaPlugin()],
+        plugins=[StrictStructSchemaPlugin(), *observability.plugins],
+        middleware=observability.middleware,
+        before_request=observability.before_request,
         before_send=[add_rate_limit_headers],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
@@ -111,6 +130,8 @@ def create_app(
     )
     app.state.sandbox = sandbox
     app.state.dishka_container = container
+    # Around everything, routing included (Litestar's middleware runs for routed requests only).
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
     return app
 
 
