@@ -74,9 +74,10 @@ async def test_refunds_since_a_time_are_listed_as_they_were_answered(side: Strip
     made = [await _refund(side, intent_id, amount, f"r{amount}") for amount in (100, 200, 300)]
     answered = {r.id: r for r in await side.gateway.list_refunds(charge_id)}
 
-    listed = {r.id: r for r in await listings(side).refunds(since=SINCE)}
+    in_order = await listings(side).refunds(since=SINCE)
+    listed = {r.id: r for r in in_order}
 
-    assert set(made) <= set(listed)
+    assert [r.id for r in in_order if r.id in made] == list(reversed(made))  # newest first, within a second too
     assert [listed[i] for i in made] == [answered[i] for i in made]
     assert {(listed[i].payment_intent_id, listed[i].status) for i in made} == {(intent_id, RefundStatus.SUCCEEDED)}
 

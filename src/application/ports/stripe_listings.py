@@ -57,11 +57,12 @@ class MoneyBackListing(Protocol):
     network), read as `refund.*` and `charge.dispute.*` events carry it."""
 
     async def refunds(self, *, since: datetime) -> Sequence[RefundState]:
-        """Every refund of the account created at or after `since`, and none older."""
+        """Every refund of the account created at or after `since`, and none older; newest first,
+        as Stripe lists them (those of one second too)."""
         ...
 
     async def disputes(self, *, since: datetime) -> Sequence[DisputeState]:
-        """Every dispute of the account created at or after `since`, and none older."""
+        """Every dispute of the account created at or after `since`, and none older; newest first."""
         ...
 
 

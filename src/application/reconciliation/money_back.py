@@ -69,13 +69,14 @@ class MoneyBackReconciler:
         if not by_payment:
             return done
         since = min(o.created_at for o in by_payment.values()) - SLACK
+        # Stripe lists newest first: reversed, objects of one second keep the order they were made in.
         reports = [
             _Report(by_payment[r.payment_intent_id], refund_of(r))
-            for r in await self._listing.refunds(since=since)
+            for r in reversed(await self._listing.refunds(since=since))
             if r.payment_intent_id in by_payment
         ] + [
             _Report(by_payment[d.payment_intent_id], dispute_of(d))
-            for d in await self._listing.disputes(since=since)
+            for d in reversed(await self._listing.disputes(since=since))
             if d.payment_intent_id in by_payment
         ]
         for drift, report in self._differences(reports):
@@ -88,7 +89,7 @@ class MoneyBackReconciler:
         now = self._clock.now()
         becoming: dict[str, Order] = {}
         found: list[tuple[Drift, _Report]] = []
-        for report in sorted(reports, key=lambda r: (r.money_back.created_at, r.money_back.id)):
+        for report in sorted(reports, key=lambda r: r.money_back.created_at):
             before = becoming.get(report.order.id, report.order)
             after = _apply(before, report.money_back, now)
             if after != before:
