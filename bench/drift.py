@@ -1,5 +1,6 @@
 """`python -m bench.drift [--objects 10,100] [--pg-url …]`: what `billing events pull` costs when
-nothing was missed, and what `billing sync` costs, for N paid orders and N subscriptions.
+nothing was missed, and what `billing sync` costs, for N paid orders left authorized, N captured
+orders (every other one partly refunded) and N subscriptions.
 
 In one process, as the tests do: the offline sandbox on loopback as Stripe, the service's app on a
 throw-away PostgreSQL database (its webhooks delivered by the bench, signed), then the two use cases
@@ -41,14 +42,18 @@ RUNS = 5
 
 async def _arrange(client: AsyncTestClient[Any], sb: Sandbox, stripe_url: str, users: Users, n: int) -> None:
     prices = {p["lookup_key"]: p["id"] for p in sb.state.store.all("price") if p.get("lookup_key")}
+    buys = (("order", "starter_template"), ("captured", "starter_template"), ("sub", "pro_monthly"))
     async with httpx.AsyncClient(timeout=10) as browser:
         for i in range(n):
-            for user, price in ((f"user_order_{i}", "starter_template"), (f"user_sub_{i}", "pro_monthly")):
+            for kind, price in buys:
                 started = await client.post(
-                    "/api/stripe/checkout", json={"price_id": prices[price]}, headers=users.headers(user)
+                    "/api/stripe/checkout", json={"price_id": prices[price]}, headers=users.headers(f"user_{kind}_{i}")
                 )
                 started.raise_for_status()
-                await browser.post(f"{stripe_url}/sandbox/checkout/{started.json()['id']}/pay")
+                session_id = started.json()["id"]
+                await browser.post(f"{stripe_url}/sandbox/checkout/{session_id}/pay")
+                if kind == "captured":
+                    await _capture(browser, sb, stripe_url, session_id, refund=i % 2 == 0)
     for stripe_event in sb.events():
         body = json.dumps(stripe_event)
         signature = stripe.WebhookSignature.generate_signature_header(body, sb.webhook_secret, int(time.time()))
@@ -57,6 +62,19 @@ async def _arrange(client: AsyncTestClient[Any], sb: Sandbox, stripe_url: str, u
             content=body.encode(),
             headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
         )
+
+
+async def _capture(browser: httpx.AsyncClient, sb: Sandbox, stripe_url: str, session_id: str, *, refund: bool) -> None:
+    """Captured at Stripe (the capture's webhooks are delivered with the rest), and partly refunded."""
+    auth = (sb.secret_key, "")
+    session = (await browser.get(f"{stripe_url}/v1/checkout/sessions/{session_id}", auth=auth)).json()
+    intent = session["payment_intent"]
+    (await browser.post(f"{stripe_url}/v1/payment_intents/{intent}/capture", auth=auth)).raise_for_status()
+    if refund:
+        refunded = await browser.post(
+            f"{stripe_url}/v1/refunds", data={"payment_intent": intent, "amount": 500}, auth=auth
+        )
+        refunded.raise_for_status()
 
 
 async def _measure(
@@ -114,7 +132,9 @@ async def measure(n: int, pg_admin: str) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.drift", description=__doc__)
-    parser.add_argument("--objects", default="10,100", help="N paid orders and N subscriptions, comma-separated")
+    parser.add_argument(
+        "--objects", default="10,100", help="N of each: authorized orders, captured orders, subscriptions"
+    )
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     logging.getLogger("stripe").setLevel(logging.WARNING)

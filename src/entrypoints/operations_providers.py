@@ -35,8 +35,16 @@ from application.ports.job_lock import JobLock
 from application.ports.local_records import LocalRecords
 from application.ports.payment_account import PaymentAccount
 from application.ports.probe import Finding, Probe
-from application.ports.stripe_listings import CustomerListing, PaymentListing, SubscriptionListing
+from application.ports.stripe_listings import (
+    CustomerListing,
+    InvoiceListing,
+    MoneyBackListing,
+    PaymentListing,
+    SubscriptionListing,
+)
 from application.reconciliation.customers import CustomerReconciler
+from application.reconciliation.invoices import InvoiceReconciler
+from application.reconciliation.money_back import MoneyBackReconciler
 from application.reconciliation.orders import OpenOrderReconciler
 from application.reconciliation.subscriptions import SubscriptionReconciler
 from application.reconciliation.sync_with_stripe import Reconcilers, SyncWithStripe
@@ -83,6 +91,14 @@ class OperationsProvider(Provider):
         return listings
 
     @provide(scope=Scope.APP)
+    def money_back_listing(self, listings: StripeListings) -> MoneyBackListing:
+        return listings
+
+    @provide(scope=Scope.APP)
+    def invoice_listing(self, listings: StripeListings) -> InvoiceListing:
+        return listings
+
+    @provide(scope=Scope.APP)
     def local_records(self, engine: AsyncEngine) -> LocalRecords:
         return SqlAlchemyLocalRecords(engine)
 
@@ -101,11 +117,16 @@ class OperationsProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def reconcilers(
-        self, customers: CustomerReconciler, subscriptions: SubscriptionReconciler, orders: OpenOrderReconciler
+        self,
+        customers: CustomerReconciler,
+        subscriptions: SubscriptionReconciler,
+        orders: OpenOrderReconciler,
+        money_back: MoneyBackReconciler,
+        invoices: InvoiceReconciler,
     ) -> Reconcilers:
-        # customers first: a link lets the subscription reconciler find a subscription's user.
-        # Another family's reconciler (refunds, invoices) is one more parameter and entry here.
-        return Reconcilers([customers, subscriptions, orders])
+        # customers first: a link lets the subscription and invoice reconcilers find their user;
+        # open orders before money back: an order captured at Stripe then gets its refunds checked.
+        return Reconcilers([customers, subscriptions, orders, money_back, invoices])
 
     @provide(scope=Scope.APP)
     def webhook_target(self, settings: Settings) -> WebhookTarget:
@@ -133,5 +154,7 @@ class OperationsProvider(Provider):
     customer_reconciler = provide(CustomerReconciler, scope=Scope.REQUEST)
     subscription_reconciler = provide(SubscriptionReconciler, scope=Scope.REQUEST)
     order_reconciler = provide(OpenOrderReconciler, scope=Scope.REQUEST)
+    money_back_reconciler = provide(MoneyBackReconciler, scope=Scope.REQUEST)
+    invoice_reconciler = provide(InvoiceReconciler, scope=Scope.REQUEST)
     sync_with_stripe = provide(SyncWithStripe, scope=Scope.REQUEST)
     pull_events = provide(PullEvents, scope=Scope.REQUEST)

@@ -1,6 +1,7 @@
 """`billing sync` and `billing events pull` as an operator runs them, in subprocesses, on the
-database of a service whose webhooks were lost: one line per finding, the summary, the repair done
-once (one e-mail), never a secret; and two pulls at once on PostgreSQL doing the work once."""
+database of a service whose webhooks were lost (a capture, a refund): one line per finding, the
+summary, the repair done once (one e-mail), never a secret; and two pulls at once on PostgreSQL
+doing the work once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sandbox import Sandbox, run_in_thread
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
 from tests.integration.http_support import Stack, StackFactory, rows, stripe_env
 from tests.integration.test_cli import _clean_environment, billing
+from tests.integration.test_http_admin_refunds import captured_order
 from tests.support.service import ROOT
 
 
@@ -55,7 +57,8 @@ async def test_sync_then_pull_repair_a_capture_made_at_stripe_with_one_email(sta
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines() == [line, "checked 2, drifted 1, repaired 0 (dry run: nothing changed)"]
     assert synced.returncode == 0, synced.stderr
-    assert synced.stdout.splitlines() == [line, "checked 2, drifted 1, repaired 1"]
+    # the customer and the open order, then the order once more: captured now, its refunds are compared
+    assert synced.stdout.splitlines() == [line, "checked 3, drifted 1, repaired 1"]
     assert pulled.returncode == 0, pulled.stderr
     [succeeded, summary] = pulled.stdout.splitlines()
     assert succeeded.split("\t")[1:] == ["payment_intent.succeeded", "processed"]
@@ -63,6 +66,31 @@ async def test_sync_then_pull_repair_a_capture_made_at_stripe_with_one_email(sta
     assert emails_to("user_cli_sync", dry.stderr, synced.stderr, pulled.stderr) == 1
     assert emails_to("user_cli_sync", synced.stderr) == 1
     assert all(no_secret(stack, r) for r in (dry, synced, pulled))
+
+
+async def test_sync_repairs_a_refund_made_at_stripe_whose_webhooks_were_dropped_with_one_email(
+    stack: Stack, sqlite_url: str
+) -> None:
+    order = await captured_order(stack, "user_cli_refund")
+    refund = stack.stripe.v1.refunds.create({"payment_intent": order["payment_intent_id"], "amount": 2500})
+    stack.skip_pending_events()  # refund.created and charge.refunded never arrive
+    env = cli_env(stack, sqlite_url)
+
+    dry = billing("sync", "--dry-run", env=env)
+    synced = billing("sync", env=env)
+    again = billing("sync", env=env)
+
+    line = f"order {order['id']} refund {refund.id} missing -> succeeded"
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == [line, "checked 3, drifted 1, repaired 0 (dry run: nothing changed)"]
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.splitlines() == [line, "checked 3, drifted 1, repaired 1"]
+    assert again.stdout.splitlines() == ["checked 3, drifted 0, repaired 0"]
+    assert emails_to("user_cli_refund", dry.stderr, synced.stderr, again.stderr) == 1
+    assert "Your refund of $25.00" in synced.stderr
+    stored = (await stack.client.get(f"/api/orders/{order['id']}", headers=stack.auth("user_cli_refund"))).json()
+    assert (stored["status"], stored["amount_refunded"]) == ("captured", 2500)
+    assert all(no_secret(stack, r) for r in (dry, synced, again))
 
 
 def _pull(env: dict[str, str]) -> subprocess.Popen[str]:

@@ -1,6 +1,7 @@
 """The reconciliation's listings on the SDK: `GET /v1/customers`, `/v1/subscriptions?status=all`
-(expanded down to the product, for the plan key), `/v1/payment_intents` and
-`/v1/checkout/sessions?status=expired` bounded by `created[gte]`; every page of 100.
+(expanded down to the product, for the plan key), and bounded by `created[gte]`
+`/v1/payment_intents`, `/v1/checkout/sessions?status=expired`, `/v1/refunds`, `/v1/disputes` and
+`/v1/invoices`; every page of 100.
 
 JSON as the API sends it, mapped like the gateway's single reads (no StripeObject round trip).
 """
@@ -12,13 +13,27 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import stripe
-from stripe.params import CustomerListParams, PaymentIntentListParams, SubscriptionListParams
+from stripe.params import (
+    CustomerListParams,
+    DisputeListParams,
+    InvoiceListParams,
+    PaymentIntentListParams,
+    RefundListParams,
+    SubscriptionListParams,
+)
 from stripe.params.checkout import SessionListParams
 
-from adapters.stripe import mapping
+from adapters.stripe import mapping, refund_mapping
 from adapters.stripe.errors import call
 from application.ports.stripe_listings import ListedCustomer
-from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CheckoutSession,
+    DisputeState,
+    InvoiceState,
+    PaymentIntent,
+    RefundState,
+    SubscriptionState,
+)
 
 PAGE_SIZE = 100
 
@@ -62,3 +77,20 @@ class StripeListings:
         params: SessionListParams = {"status": "expired", "created": {"gte": int(since.timestamp())}}
         found = await self._all("checkout.sessions.list", "/v1/checkout/sessions", params)
         return [mapping.checkout_session(s) for s in found]
+
+    async def refunds(self, *, since: datetime) -> Sequence[RefundState]:
+        params: RefundListParams = {"created": {"gte": _seconds(since)}}
+        return [refund_mapping.refund(r) for r in await self._all("refunds.list", "/v1/refunds", params)]
+
+    async def disputes(self, *, since: datetime) -> Sequence[DisputeState]:
+        params: DisputeListParams = {"created": {"gte": _seconds(since)}}
+        return [refund_mapping.dispute(d) for d in await self._all("disputes.list", "/v1/disputes", params)]
+
+    async def invoices(self, *, since: datetime) -> Sequence[InvoiceState]:
+        params: InvoiceListParams = {"created": {"gte": _seconds(since)}}
+        return [mapping.invoice(i) for i in await self._all("invoices.list", "/v1/invoices", params)]
+
+
+def _seconds(since: datetime) -> int:
+    """Stripe's `created` is whole seconds: round down, so an object of `since`'s second is listed."""
+    return int(since.timestamp())

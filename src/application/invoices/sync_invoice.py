@@ -32,13 +32,22 @@ class SyncInvoice:
 
     `action_required` records that Stripe asked for 3-D Secure at the snapshot's attempt (the
     `invoice.payment_action_required` event): the invoice itself never says so.
+
+    `listed`: `state` is Stripe's current invoice, just listed in bulk (a reconciliation, no event
+    and so no `as_of`): it stands for the read a tie would cost, with the same rules after it.
     """
 
     def __init__(self, gateway: PaymentGateway) -> None:
         self._gateway = gateway
 
     async def apply(
-        self, uow: UnitOfWork, state: InvoiceState, as_of: datetime, *, action_required: bool = False
+        self,
+        uow: UnitOfWork,
+        state: InvoiceState,
+        as_of: datetime | None,
+        *,
+        action_required: bool = False,
+        listed: bool = False,
     ) -> InvoiceSynced:
         if state.subscription_id is None:
             return InvoiceSynced(None, reason="not a subscription invoice")
@@ -47,7 +56,7 @@ class SyncInvoice:
             log.warning("invoice event for an unknown user; acknowledged", extra={"invoice_id": state.id})
             return InvoiceSynced(None, reason="unknown user or customer")
         stored = await uow.invoices.get(state.id, for_update=True)
-        current = await self._newest(stored, to_invoice(state, owner.user_id, as_of, stored))
+        current = await self._newest(stored, to_invoice(state, owner.user_id, as_of, stored), state if listed else None)
         if current is None:
             return InvoiceSynced(None, reason="invoice not found at Stripe")
         if action_required:
@@ -56,13 +65,13 @@ class SyncInvoice:
             await uow.invoices.save(current)
         return InvoiceSynced(current, owner.email or state.customer_email)
 
-    async def _newest(self, stored: Invoice | None, incoming: Invoice) -> Invoice | None:
-        decision = resolve(stored, incoming)
+    async def _newest(self, stored: Invoice | None, incoming: Invoice, listed: InvoiceState | None) -> Invoice | None:
+        decision = Resolution.READ if listed else resolve(stored, incoming)
         if decision is Resolution.APPLY:
             return incoming
         if decision is Resolution.KEEP:
             return stored
-        read = await self._gateway.get_invoice(incoming.stripe_invoice_id)
+        read = listed or await self._gateway.get_invoice(incoming.stripe_invoice_id)
         if read is None:
             return None
         newest = max((d for d in (incoming.as_of, stored.as_of if stored else None) if d is not None), default=None)

@@ -1,8 +1,8 @@
 """Stripe's current objects, listed in bulk for a reconciliation (`billing sync`): one request per
 page of 100, filtered at Stripe, never one request per stored object.
 
-One small port per object family, so each reconciler asks only for what it compares (the refunds
-and invoices reconcilers add their own). Errors as the payment gateway's.
+One small port per object family, so each reconciler asks only for what it compares. Errors as the
+payment gateway's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from application.ports.stripe_objects import CheckoutSession, PaymentIntent, SubscriptionState
+from application.ports.stripe_objects import (
+    CheckoutSession,
+    DisputeState,
+    InvoiceState,
+    PaymentIntent,
+    RefundState,
+    SubscriptionState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +49,25 @@ class PaymentListing(Protocol):
 
     async def expired_checkout_sessions(self, *, since: datetime) -> Sequence[CheckoutSession]:
         """Every expired Checkout Session created at or after `since` (older ones may be included)."""
+        ...
+
+
+class MoneyBackListing(Protocol):
+    """Money going back after a capture, whoever made it (this service, the Dashboard, the card
+    network), read as `refund.*` and `charge.dispute.*` events carry it."""
+
+    async def refunds(self, *, since: datetime) -> Sequence[RefundState]:
+        """Every refund of the account created at or after `since`, and none older; newest first,
+        as Stripe lists them (those of one second too)."""
+        ...
+
+    async def disputes(self, *, since: datetime) -> Sequence[DisputeState]:
+        """Every dispute of the account created at or after `since`, and none older; newest first."""
+        ...
+
+
+class InvoiceListing(Protocol):
+    async def invoices(self, *, since: datetime) -> Sequence[InvoiceState]:
+        """Every invoice of the account created at or after `since`, and none older, read as an
+        `invoice.*` event carries it (whether its payment waits for 3-D Secure is not known: None)."""
         ...

@@ -25,7 +25,8 @@ class SyncReport:
 @dataclass(frozen=True, slots=True)
 class Reconcilers:
     """Every reconciler, in the order they run: customers first (a link lets the others find a
-    subscription's user), then the objects that hang from customers."""
+    subscription's or an invoice's user), then the objects that hang from customers; open orders
+    before their refunds and disputes (an order captured only at Stripe is then checked for them)."""
 
     all: Sequence[Reconciler]
 

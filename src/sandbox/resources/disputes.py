@@ -17,7 +17,7 @@ from sandbox.errors import invalid
 from sandbox.ids import new_id
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, merge_metadata, page
+from sandbox.store import Obj, created_within, merge_metadata, page
 
 EVIDENCE_WINDOW = 7 * 86400
 DISPUTE_FEE = 1500
@@ -187,7 +187,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
     for key in ("charge", "payment_intent"):
         if key in params:
             items = [x for x in items if x[key] == params[key]]
-    return page(items, params, "/v1/disputes")
+    return page(created_within(items, params.get("created")), params, "/v1/disputes")
 
 
 ROUTES: list[Route] = [

@@ -11,7 +11,7 @@ from sandbox.resources import invoice_objects
 from sandbox.resources.payment_methods import Outcome
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, page
+from sandbox.store import Obj, created_within, page
 
 
 def retrieve(state: State, params: dict[str, Any], invoice_id: str) -> Obj:
@@ -25,7 +25,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
             items = [x for x in items if x[key] == params[key]]
     if "subscription" in params:
         items = [x for x in items if _subscription_id(x) == params["subscription"]]
-    return page(items, params, "/v1/invoices")
+    return page(created_within(items, params.get("created")), params, "/v1/invoices")
 
 
 def _subscription_id(invoice: Obj) -> str | None:

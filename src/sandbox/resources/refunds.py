@@ -19,7 +19,7 @@ from sandbox.money import display
 from sandbox.resources import charges
 from sandbox.routing import Route, route
 from sandbox.state import State
-from sandbox.store import Obj, merge_metadata, page
+from sandbox.store import Obj, created_within, merge_metadata, page
 
 FAILURE_REASONS = ("expired_or_canceled_card", "lost_or_stolen_card", "unknown")
 
@@ -147,7 +147,7 @@ def list_(state: State, params: dict[str, Any]) -> Obj:
     for key in ("charge", "payment_intent"):
         if key in params:
             items = [x for x in items if x[key] == params[key]]
-    return page(items, params, "/v1/refunds")
+    return page(created_within(items, params.get("created")), params, "/v1/refunds")
 
 
 ROUTES: list[Route] = [
