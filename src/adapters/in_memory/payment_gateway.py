@@ -199,6 +199,13 @@ class InMemoryPaymentGateway:
         await self._enter("get_checkout_session")
         return self.sessions.get(session_id)
 
+    async def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> CheckoutSession | None:
+        await self._enter("expire_checkout_session")
+        session = self.sessions.get(session_id)
+        if session is not None and session.status == "open":
+            session = self.sessions[session_id] = replace(session, status="expired")
+        return session
+
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
     ) -> None:

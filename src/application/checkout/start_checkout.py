@@ -6,7 +6,7 @@ from typing import Literal
 
 from application.catalog.get_catalog import GetCatalog
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
-from application.errors import Conflict, PriceNotAvailable, ValidationFailed
+from application.errors import Conflict, NotFound, PriceNotAvailable, ValidationFailed
 from application.ports.clock import Clock
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
@@ -14,6 +14,7 @@ from application.ports.stripe_objects import METADATA_ORDER_ID, METADATA_USER_ID
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
+from domain.subscription import Subscription, SubscriptionStatus, is_live
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +77,49 @@ class StartCheckout:
     async def _subscribe(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
         if command.quantity != 1:
             raise ValidationFailed("quantity applies to one-time prices only.")
+        await self._customers.execute(command.user_id)
         async with self._uow as uow:
+            # Decided under the user's lock (their row, as for the customer): a concurrent checkout
+            # of the same user waits, then sees the session this one opened. At most one of the
+            # user's subscription sessions is open, so they cannot start two subscriptions, or two
+            # trials, by paying two sessions opened side by side.
+            customer = await uow.customers.get(command.user_id, for_update=True)
+            if customer is None:
+                raise NotFound("Unknown user.")
             current = await uow.subscriptions.current_for_user(command.user_id)
-        if current is not None and current.is_live:
-            raise Conflict(
-                f"You already have a {current.status} subscription; change or cancel it in the customer "
-                "portal (POST /api/stripe/portal)."
+            if current is not None and current.is_live:
+                raise _already_subscribed(current.status)
+            had_subscription = current is not None
+            if customer.subscription_checkout_id is not None:
+                had_subscription |= await self._close(customer.subscription_checkout_id, current)
+            metadata = {METADATA_USER_ID: command.user_id}
+            request = self._request("subscription", command, customer, metadata, subscription_metadata=metadata)
+            # One trial per user: only a user who never had a subscription gets it. The cached
+            # catalog does not carry `metadata.trial_days`: a first subscription reads the price.
+            trial = None
+            if not had_subscription:
+                found = await self._gateway.get_price(price.id)
+                trial = found.trial_days if found else None
+            session = await self._gateway.create_checkout_session(
+                replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
             )
-        customer = await self._customers.execute(command.user_id)
-        metadata = {METADATA_USER_ID: command.user_id}
-        request = self._request("subscription", command, customer, metadata, subscription_metadata=metadata)
-        # One trial per user: only a user with no subscription at all (the read above) gets it. The
-        # cached catalog does not carry `metadata.trial_days`: a first subscription reads the price.
-        trial = None
-        if current is None:
-            found = await self._gateway.get_price(price.id)
-            trial = found.trial_days if found else None
-        session = await self._gateway.create_checkout_session(
-            replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
-        )
+            await uow.customers.record_subscription_checkout(command.user_id, session.id)
+            await uow.commit()
         return CheckoutStarted(session.id, session.url, "subscription", None)
+
+    async def _close(self, session_id: str, current: Subscription | None) -> bool:
+        """Expire the user's previous subscription session if it is still open. True when the
+        buyer finished it: a subscription the user had, and, if its webhook has not brought it here
+        yet, refused while it is live at Stripe."""
+        session = await self._gateway.expire_checkout_session(session_id, idempotency_key=f"expire:{session_id}")
+        if session is None or session.status != "complete" or session.subscription_id is None:
+            return False
+        if current is not None and current.stripe_subscription_id == session.subscription_id:
+            return True  # known here, and not live (checked before)
+        subscription = await self._gateway.get_subscription(session.subscription_id)
+        if subscription is not None and is_live(subscription.status):
+            raise _already_subscribed(subscription.status)
+        return True
 
     async def _buy(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
         if price.unit_amount is None:
@@ -162,6 +186,13 @@ class StartCheckout:
         if command.idempotency_key:
             return f"checkout:{command.user_id}:{command.idempotency_key}"
         return f"checkout:{fallback}"
+
+
+def _already_subscribed(status: SubscriptionStatus) -> Conflict:
+    return Conflict(
+        f"You already have a {status} subscription; change or cancel it in the customer portal "
+        "(POST /api/stripe/portal)."
+    )
 
 
 def _order_seed(command: StartCheckoutCommand) -> uuid.UUID:
