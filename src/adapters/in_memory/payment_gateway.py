@@ -126,6 +126,10 @@ class InMemoryPaymentGateway:
         err = error or PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
         self._failures.setdefault(operation, []).extend([err] * times)
 
+    def forget_failures(self) -> None:
+        """Drop the failures `fail_next` set up that no call has met yet."""
+        self._failures.clear()
+
     # --- the port --------------------------------------------------------------------------
     async def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
