@@ -305,6 +305,7 @@ async def test_an_abandoned_subscription_checkout_is_closed_and_the_next_still_o
     store = stack.sb.state.store
     assert store.get("checkout.session", first.json()["id"])["status"] == "expired"
     assert store.get("checkout.session", second.json()["id"])["status"] == "open"
+    assert "checkout.session.expired" in await stack.deliver_events()  # no order of ours: acknowledged (200)
     assert [
         c.params["subscription_data"].get("trial_period_days") for c in stack.calls("POST", "/v1/checkout/sessions")
     ] == [

@@ -44,10 +44,13 @@ class StartCheckout:
     """Open a Stripe Checkout Session for one price.
 
     One-time price → `payment` mode with a manual-capture PaymentIntent and a `pending` order.
-    Recurring price → `subscription` mode, refused while the user holds a live subscription.
-    Stripe calls: customer create (first checkout only), session create. The price comes from the
-    cached catalog; only a price it does not list is looked up at Stripe (created since the catalog
-    was cached, or unknown). A price retired since is refused by Stripe itself: `PriceNotAvailable`.
+    Recurring price → `subscription` mode, refused while the user holds a live subscription; the
+    user's previous subscription session, if any, is expired first (decided under their lock).
+    Stripe calls: customer create (first checkout only), session create; for a subscription, the
+    price (its trial) while the user never had one, and the previous session's expiry. The price
+    comes from the cached catalog; only a price it does not list is looked up at Stripe (created
+    since the catalog was cached, or unknown). A price retired since is refused by Stripe itself:
+    `PriceNotAvailable`.
     """
 
     def __init__(
