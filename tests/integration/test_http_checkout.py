@@ -314,6 +314,21 @@ async def test_an_abandoned_subscription_checkout_is_closed_and_the_next_still_o
     ]
 
 
+async def test_a_retried_subscription_checkout_with_the_same_idempotency_key_gets_the_same_open_session(
+    stack: Stack,
+) -> None:
+    headers = {**stack.auth("user_sub_retry"), "Idempotency-Key": "client-sub-attempt-1"}
+    body = {"price_id": stack.price_id("pro_monthly")}
+
+    first = await stack.client.post(CHECKOUT, json=body, headers=headers)
+    again = await stack.client.post(CHECKOUT, json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json() == first.json()
+    assert stack.sb.state.store.get("checkout.session", first.json()["id"])["status"] == "open"
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == 1
+
+
 # --- bad requests ------------------------------------------------------------------------------
 
 BAD_BODIES: dict[str, dict[str, Any]] = {

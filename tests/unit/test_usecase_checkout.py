@@ -233,6 +233,24 @@ async def test_a_subscription_paid_and_ended_before_its_webhook_arrived_leaves_n
     assert world.gateway.session_requests[again.id].trial_period_days is None
 
 
+async def test_a_client_retry_of_a_subscription_checkout_gets_the_same_open_session(
+    world: FakeService, user: Customer, monthly_with_trial: Price, monthly: Price
+) -> None:
+    checkout = await world.get(StartCheckout)
+    command = StartCheckoutCommand(user.user_id, monthly_with_trial.id, idempotency_key="client-key-1")
+    first = await checkout.execute(command)
+
+    again = await checkout.execute(command)
+
+    assert again == first
+    assert _open_sessions(world) == [first.id]
+    with pytest.raises(Conflict, match="idempotency key"):
+        await checkout.execute(replace(command, price_id=monthly.id))
+    assert _open_sessions(world) == [first.id]
+    other = await checkout.execute(replace(command, idempotency_key="client-key-2"))
+    assert _open_sessions(world) == [other.id]
+
+
 async def test_a_live_subscription_does_not_block_buying_a_one_time_product(
     world: FakeService, user: Customer, one_time: Price
 ) -> None:

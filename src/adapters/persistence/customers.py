@@ -24,7 +24,7 @@ _SAVE = reusable(
 _RECORD_SUBSCRIPTION_CHECKOUT = reusable(
     update(_CUSTOMERS)
     .where(_CUSTOMERS.c.user_id == bindparam("customer_user_id"))
-    .values(subscription_checkout_id=bindparam("session_id"))
+    .values(subscription_checkout_id=bindparam("session_id"), subscription_checkout_request=bindparam("request"))
 )
 
 
@@ -34,6 +34,7 @@ def _to_domain(row: Row[Any]) -> Customer:
         email=row.email,
         stripe_customer_id=row.stripe_customer_id,
         subscription_checkout_id=row.subscription_checkout_id,
+        subscription_checkout_request=row.subscription_checkout_request,
     )
 
 
@@ -75,5 +76,6 @@ class SqlAlchemyCustomerRepository:
         except IntegrityError as exc:
             raise Conflict("that Stripe customer already belongs to another user") from exc
 
-    async def record_subscription_checkout(self, user_id: str, session_id: str) -> None:
-        await self._db.execute(_RECORD_SUBSCRIPTION_CHECKOUT, {"customer_user_id": user_id, "session_id": session_id})
+    async def record_subscription_checkout(self, user_id: str, session_id: str, request: str | None) -> None:
+        params = {"customer_user_id": user_id, "session_id": session_id, "request": request}
+        await self._db.execute(_RECORD_SUBSCRIPTION_CHECKOUT, params)

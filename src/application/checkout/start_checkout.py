@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -92,6 +93,9 @@ class StartCheckout:
             current = await uow.subscriptions.current_for_user(command.user_id)
             if current is not None and current.is_live:
                 raise _already_subscribed(current.status)
+            client_request = _client_request(command)
+            if (replayed := await self._replay(customer, client_request)) is not None:
+                return replayed
             had_subscription = current is not None
             if customer.subscription_checkout_id is not None:
                 had_subscription |= await self._close(customer.subscription_checkout_id, current)
@@ -106,9 +110,22 @@ class StartCheckout:
             session = await self._gateway.create_checkout_session(
                 replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
             )
-            await uow.customers.record_subscription_checkout(command.user_id, session.id)
+            await uow.customers.record_subscription_checkout(command.user_id, session.id, client_request)
             await uow.commit()
         return CheckoutStarted(session.id, session.url, "subscription", None)
+
+    async def _replay(self, customer: Customer, client_request: str | None) -> CheckoutStarted | None:
+        """The client's retry of the request that opened the recorded session: that session again
+        (closing it would hand the client a dead one). Its key with another price: `Conflict`."""
+        recorded, session_id = customer.subscription_checkout_request, customer.subscription_checkout_id
+        if client_request is None or recorded is None or session_id is None:
+            return None
+        if recorded.partition(":")[0] != client_request.partition(":")[0]:
+            return None  # another key
+        if recorded != client_request:
+            raise Conflict("This idempotency key was already used for a different request; use a new key.")
+        session = await self._gateway.get_checkout_session(session_id)
+        return CheckoutStarted(session.id, session.url, "subscription", None) if session else None
 
     async def _close(self, session_id: str, current: Subscription | None) -> bool:
         """Expire the user's previous subscription session if it is still open. True when the
@@ -196,6 +213,14 @@ def _already_subscribed(status: SubscriptionStatus) -> Conflict:
         f"You already have a {status} subscription; change or cancel it in the customer portal "
         "(POST /api/stripe/portal)."
     )
+
+
+def _client_request(command: StartCheckoutCommand) -> str | None:
+    """`<digest of user and idempotency key>:<price id>`; None without a key."""
+    if not command.idempotency_key:
+        return None
+    digest = hashlib.blake2b(f"{command.user_id}\n{command.idempotency_key}".encode(), digest_size=16).hexdigest()
+    return f"{digest}:{command.price_id}"
 
 
 def _order_seed(command: StartCheckoutCommand) -> uuid.UUID:

@@ -1,4 +1,5 @@
-"""customers.subscription_checkout_id (the subscription Checkout Session last opened for the user)
+"""customers.subscription_checkout_id and _request (the subscription Checkout Session last opened
+for the user, and the client request that opened it)
 
 Revision ID: 0005
 Revises: 0004
@@ -19,12 +20,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Nullable: a customer from before reads as "no subscription checkout open", as they had none
-    # that the service could close.
+    # Nullable: a customer from before has no subscription checkout recorded; their next one opens
+    # as before.
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("subscription_checkout_id", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("subscription_checkout_request", sa.String(length=320), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("subscription_checkout_request")
         batch_op.drop_column("subscription_checkout_id")
