@@ -7,11 +7,19 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True, slots=True)
 class Customer:
-    """One per user id. `stripe_customer_id` is set once and never replaced by another id."""
+    """One per user id. `stripe_customer_id` is set once and never replaced by another id.
+
+    `subscription_checkout_id`: the subscription Checkout Session last opened for the user, so the
+    next one can close it (at most one is open, so at most one trial can start) or learn that the
+    buyer finished it before its webhook arrived; `subscription_checkout_request`: what opened it,
+    when the client gave an idempotency key (`<digest of user and key>:<price id>`), so the
+    client's retry gets that session back instead of closing it."""
 
     user_id: str
     email: str | None = None
     stripe_customer_id: str | None = None
+    subscription_checkout_id: str | None = None
+    subscription_checkout_request: str | None = None
 
     def with_stripe_customer(self, stripe_customer_id: str) -> Customer:
         if self.stripe_customer_id not in (None, stripe_customer_id):

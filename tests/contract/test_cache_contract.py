@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from adapters.in_memory.clock import ManualClock
 from adapters.in_process.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
+from adapters.redis.invalidations import InvalidationListener
 from adapters.redis.near_cache import STALENESS_SECONDS, RedisNearCache
 from application.errors import StorageUnavailable
 from application.ports.cache import Cache
@@ -297,6 +298,28 @@ async def test_a_warm_near_cache_read_is_its_own_copy_and_another_process_invali
 
         assert await until(lambda: cache.peek("products") is None, STALENESS_SECONDS / 2)
         assert await cache.get_or_fill("products", Filler(b"v3"), ttl=60, tags=["products"]) == b"v3"
+    finally:
+        await other_process.aclose()
+
+
+async def test_a_stalled_event_loop_is_not_taken_for_a_silent_channel(
+    near_cache: CacheUnderTest, redis_url: str
+) -> None:
+    """A busy machine stalls a worker's event loop past the channel's silence bound, with Redis's
+    answers waiting in the socket: the worker must not drop the channel, since the recovery that
+    follows would invalidate every worker's shared copies (each then refills from Stripe)."""
+    cache = near_cache.cache
+    assert isinstance(cache, RedisNearCache)
+    other_process = RedisCache.from_url(redis_url, prefix="near:")
+    try:
+        assert await cache.get_or_fill("products", Filler(b"v1"), ttl=60, tags=["products"]) == b"v1"
+        for _ in range(3):
+            time.sleep(InvalidationListener.SILENCE_SECONDS + 0.3)  # noqa: ASYNC251 - the stall under test
+            await asyncio.sleep(2 * InvalidationListener.PING_SECONDS)
+
+        assert await other_process.get("products") == b"v1"  # no recovery invalidated the shared value
+        await other_process.invalidate_tags(["products"])  # and the channel still delivers
+        assert await until(lambda: cache.peek("products") is None, STALENESS_SECONDS / 2)
     finally:
         await other_process.aclose()
 

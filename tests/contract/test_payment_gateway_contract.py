@@ -447,6 +447,38 @@ async def test_session_metadata_can_be_added_later(side: StripeSide) -> None:
     assert dict(updated.metadata) == {"user_id": "user_1", "order_id": "ord_1", "order_status": "captured"}
 
 
+async def test_expiring_an_open_session_expires_it(side: StripeSide) -> None:
+    shop = await _shop(side)
+    session = await side.gateway.create_checkout_session(_request(shop, "subscription"), idempotency_key="cs1")
+
+    expired = await side.gateway.expire_checkout_session(session.id, idempotency_key="x1")
+
+    assert expired is not None and (expired.id, expired.status) == (session.id, "expired")
+    again = await side.gateway.expire_checkout_session(session.id, idempotency_key="x2")
+    assert again is not None and again.status == "expired"
+    read = await side.gateway.get_checkout_session(session.id)
+    assert read is not None and read.status == "expired"
+
+
+async def test_expiring_a_session_the_buyer_finished_reports_it_complete_with_its_subscription(
+    side: StripeSide,
+) -> None:
+    shop = await _shop(side)
+    session = await side.gateway.create_checkout_session(_request(shop, "subscription"), idempotency_key="cs1")
+    await side.pay(session.id)
+
+    finished = await side.gateway.expire_checkout_session(session.id, idempotency_key="x1")
+
+    assert finished is not None and (finished.status, finished.mode) == ("complete", "subscription")
+    assert finished.subscription_id is not None
+    state = await side.gateway.get_subscription(finished.subscription_id)
+    assert state is not None and state.status == SubscriptionStatus.ACTIVE
+
+
+async def test_expiring_an_unknown_session_is_none(side: StripeSide) -> None:
+    assert await side.gateway.expire_checkout_session("cs_test_does_not_exist", idempotency_key="x1") is None
+
+
 # --- payment intents ----------------------------------------------------------------------------
 
 

@@ -204,6 +204,33 @@ async def test_saving_a_customer_links_the_stripe_customer_id(uow: UnitOfWork) -
         assert await uow.customers.get_by_stripe_id("cus_other") is None
 
 
+async def test_the_subscription_checkout_recorded_is_read_back_and_a_save_of_an_older_read_keeps_it(
+    uow: UnitOfWork,
+) -> None:
+    async with uow:
+        await uow.customers.add_if_absent(Customer("user_1", "a@example.com", "cus_1"))
+        await uow.commit()
+    async with uow:
+        read_before = await uow.customers.get("user_1")
+    async with uow:
+        await uow.customers.record_subscription_checkout("user_1", "cs_1", "digest:price_1")
+        await uow.commit()
+    async with uow:
+        assert read_before is not None
+        await uow.customers.save(read_before.with_email("new@example.com"))  # e.g. a new e-mail from the token
+        await uow.commit()
+
+    async with uow:
+        assert await uow.customers.get("user_1") == Customer(
+            "user_1", "new@example.com", "cus_1", "cs_1", "digest:price_1"
+        )
+    async with uow:
+        await uow.customers.record_subscription_checkout("user_1", "cs_2", None)
+        await uow.commit()
+    async with uow:
+        assert await uow.customers.get("user_1") == Customer("user_1", "new@example.com", "cus_1", "cs_2", None)
+
+
 async def test_two_users_cannot_share_one_stripe_customer_and_the_transaction_survives(uow: UnitOfWork) -> None:
     async with uow:
         await uow.customers.add_if_absent(Customer("user_1", stripe_customer_id="cus_1"))

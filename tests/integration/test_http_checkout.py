@@ -4,14 +4,16 @@ against the sandbox as the Stripe server."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
-from tests.integration.http_support import FastStripeProvider, Stack, StackFactory, assert_problem, rows
+from tests.integration.http_support import FastStripeProvider, Stack, StackFactory, assert_problem, migrated, rows
 
 CHECKOUT = "/api/stripe/checkout"
 
@@ -240,6 +242,91 @@ async def test_a_canceled_subscription_does_not_block_a_new_one(stack: Stack) ->
 
     assert response.status_code == 200, response.text
     assert response.json()["mode"] == "subscription"
+
+
+@contextlib.contextmanager
+def trial_on_pro(stack: Stack, days: str = "14") -> Iterator[None]:
+    product = stack.product("Pro")["id"]
+    stack.stripe.v1.products.update(product, {"metadata": {"trial_days": days}})
+    try:
+        yield
+    finally:
+        stack.stripe.v1.products.update(product, {"metadata": {"trial_days": ""}})
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> str:
+    return migrated(postgres_url)
+
+
+async def test_concurrent_subscription_checkouts_of_one_user_leave_one_session_open_with_the_one_trial(
+    make_stack: StackFactory, postgres_database: str
+) -> None:
+    stack = await make_stack(database_url=postgres_database)  # row locks: PostgreSQL, as in production
+    price_id, headers = stack.price_id("pro_monthly"), stack.auth("user_sub_race")
+
+    with trial_on_pro(stack):
+        async with stack.parallel() as client:
+            responses = await asyncio.gather(
+                *(client.post(CHECKOUT, json={"price_id": price_id}, headers=headers) for _ in range(4))
+            )
+
+    assert [r.status_code for r in responses] == [200] * 4, [r.text for r in responses]
+    sessions = [stack.sb.state.store.get("checkout.session", r.json()["id"]) for r in responses]
+    assert len(stack.calls("POST", "/v1/customers")) == 1
+    assert len({s["customer"] for s in sessions}) == 1
+    # Opened one after another under the user's lock, each closing the one before: the buyer can
+    # pay one of them only, so one subscription and one trial at most.
+    [still_open] = [s for s in sessions if s["status"] == "open"]
+    assert sorted(s["status"] for s in sessions) == ["expired", "expired", "expired", "open"]
+    assert int(stack.sb.state.hidden[still_open["id"]]["subscription_data"]["trial_period_days"]) == 14
+    assert len(stack.calls_under("/v1/checkout/sessions/")) == 3  # the three expiries
+
+
+async def test_a_subscription_paid_before_its_webhook_arrived_refuses_a_second_one(stack: Stack) -> None:
+    with trial_on_pro(stack):
+        first = await stack.checkout("user_sub_early", stack.price_id("pro_monthly"))
+        assert first.status_code == 200, first.text
+        stack.pay(first.json()["id"])  # the webhooks that would tell us have not arrived yet
+
+        again = await stack.checkout("user_sub_early", stack.price_id("team_monthly"))
+
+    body = assert_problem(again, 409)
+    assert "trialing" in body["detail"] and "portal" in body["detail"].lower()
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == 1
+
+
+async def test_an_abandoned_subscription_checkout_is_closed_and_the_next_still_offers_the_trial(stack: Stack) -> None:
+    with trial_on_pro(stack):
+        first = await stack.checkout("user_sub_abandons", stack.price_id("pro_monthly"))
+        second = await stack.checkout("user_sub_abandons", stack.price_id("pro_monthly"))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    store = stack.sb.state.store
+    assert store.get("checkout.session", first.json()["id"])["status"] == "expired"
+    assert store.get("checkout.session", second.json()["id"])["status"] == "open"
+    assert "checkout.session.expired" in await stack.deliver_events()  # no order of ours: acknowledged (200)
+    assert [
+        c.params["subscription_data"].get("trial_period_days") for c in stack.calls("POST", "/v1/checkout/sessions")
+    ] == [
+        "14",
+        "14",
+    ]
+
+
+async def test_a_retried_subscription_checkout_with_the_same_idempotency_key_gets_the_same_open_session(
+    stack: Stack,
+) -> None:
+    headers = {**stack.auth("user_sub_retry"), "Idempotency-Key": "client-sub-attempt-1"}
+    body = {"price_id": stack.price_id("pro_monthly")}
+
+    first = await stack.client.post(CHECKOUT, json=body, headers=headers)
+    again = await stack.client.post(CHECKOUT, json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json() == first.json()
+    assert stack.sb.state.store.get("checkout.session", first.json()["id"])["status"] == "open"
+    assert len(stack.calls("POST", "/v1/checkout/sessions")) == 1
 
 
 # --- bad requests ------------------------------------------------------------------------------

@@ -89,9 +89,27 @@ def strict_services(
     yield from _services("5/10 seconds", sandbox_server, minter, shared_database, redis_server_url, tmp_path_factory)
 
 
+def drop_catalog_copies(sb: Sandbox, bases: tuple[str, str]) -> None:
+    """Make every worker drop the catalog copies it keeps, as a catalog webhook delivered to each
+    would (each its own event: a redelivered one changes nothing).
+
+    The Redis flush between tests empties the shared cache behind the workers' backs, leaving each
+    a copy Redis no longer has: a later read that cannot trust its copy (it has not heard the
+    invalidation channel within the staleness bound, as on a busy machine) finds Redis empty and
+    fills from Stripe, in the middle of a test that counts Stripe calls."""
+    with httpx.Client(timeout=30) as client:
+        for base in bases:
+            for kind in ("product", "coupon"):
+                body, headers = signed_request(event(f"{kind}.updated", stripe_object(kind)), sb.webhook_secret)
+                client.post(f"{base}/api/webhooks/stripe", content=body, headers=headers).raise_for_status()
+
+
 @pytest.fixture
 def services(roomy_services: tuple[str, str], sandbox: tuple[Sandbox, str], redis_url: str) -> tuple[str, str]:
-    """The roomy workers, with a clean sandbox request log and an empty Redis (cache and windows)."""
+    """The roomy workers, with a clean sandbox request log and an empty cache (Redis and the copies
+    each worker keeps) and rate-limit windows."""
+    drop_catalog_copies(sandbox[0], roomy_services)
+    sandbox[0].requests.clear()
     return roomy_services
 
 

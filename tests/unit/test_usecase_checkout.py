@@ -166,6 +166,91 @@ async def test_a_subscription_checkout_is_allowed_once_the_old_one_ended(
     assert started.mode == "subscription"
 
 
+@pytest.fixture
+def monthly_with_trial(world: FakeService) -> Price:
+    return world.gateway.add_price(
+        PriceFactory.build(
+            id="price_trial", product_id="prod_pro", type="recurring", interval="month", interval_count=1, trial_days=14
+        )
+    )
+
+
+def _open_sessions(world: FakeService) -> list[str]:
+    return [s.id for s in world.gateway.sessions.values() if s.mode == "subscription" and s.status == "open"]
+
+
+async def test_concurrent_subscription_checkouts_of_one_user_leave_one_session_open_and_one_trial(
+    world: FakeService, user: Customer, monthly_with_trial: Price
+) -> None:
+    checkouts = [await world.get(StartCheckout) for _ in range(3)]  # one per request, as the app builds them
+
+    started = await asyncio.gather(
+        *(c.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id)) for c in checkouts)
+    )
+
+    assert world.gateway.calls["create_customer"] == 1
+    assert world.gateway.calls["create_checkout_session"] == 3
+    [still_open] = _open_sessions(world)
+    assert still_open in {s.id for s in started}
+    assert world.gateway.session_requests[still_open].trial_period_days == 14  # never had a subscription
+    assert {world.gateway.sessions[s.id].status for s in started if s.id != still_open} == {"expired"}
+
+
+async def test_an_abandoned_subscription_session_is_expired_and_the_next_one_still_offers_the_trial(
+    world: FakeService, user: Customer, monthly_with_trial: Price
+) -> None:
+    checkout = await world.get(StartCheckout)
+    first = await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+    second = await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+
+    assert world.gateway.sessions[first.id].status == "expired"
+    assert _open_sessions(world) == [second.id]
+    assert world.gateway.session_requests[second.id].trial_period_days == 14
+
+
+async def test_a_subscription_paid_before_its_webhook_arrived_refuses_another_subscription_checkout(
+    world: FakeService, user: Customer, monthly_with_trial: Price
+) -> None:
+    checkout = await world.get(StartCheckout)
+    first = await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+    world.gateway.subscribe(first.id)  # paid at Stripe; the webhook is still on its way
+
+    with pytest.raises(Conflict, match=r"trialing subscription.*portal"):
+        await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+    assert world.gateway.calls["create_checkout_session"] == 1
+
+
+async def test_a_subscription_paid_and_ended_before_its_webhook_arrived_leaves_no_second_trial(
+    world: FakeService, user: Customer, monthly_with_trial: Price
+) -> None:
+    checkout = await world.get(StartCheckout)
+    first = await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+    state = world.gateway.subscribe(first.id)
+    world.gateway.subscriptions[state.id] = replace(state, status=SubscriptionStatus.CANCELED)
+
+    again = await checkout.execute(StartCheckoutCommand(user.user_id, monthly_with_trial.id))
+
+    assert world.gateway.session_requests[again.id].trial_period_days is None
+
+
+async def test_a_client_retry_of_a_subscription_checkout_gets_the_same_open_session(
+    world: FakeService, user: Customer, monthly_with_trial: Price, monthly: Price
+) -> None:
+    checkout = await world.get(StartCheckout)
+    command = StartCheckoutCommand(user.user_id, monthly_with_trial.id, idempotency_key="client-key-1")
+    first = await checkout.execute(command)
+
+    again = await checkout.execute(command)
+
+    assert again == first
+    assert _open_sessions(world) == [first.id]
+    with pytest.raises(Conflict, match="idempotency key"):
+        await checkout.execute(replace(command, price_id=monthly.id))
+    assert _open_sessions(world) == [first.id]
+    other = await checkout.execute(replace(command, idempotency_key="client-key-2"))
+    assert _open_sessions(world) == [other.id]
+
+
 async def test_a_live_subscription_does_not_block_buying_a_one_time_product(
     world: FakeService, user: Customer, one_time: Price
 ) -> None:

@@ -144,6 +144,9 @@ class Stripe:
             payload = self.pending.pop(index)
             self.hiccup()
             await self.world.deliver(payload)
+            # A hiccup belongs to the delivery it preceded: one that delivery never reached is
+            # forgotten, not saved up (piled up, they would outlast the bounded redeliveries).
+            self.world.gateway.forget_failures()
             self.sent.append(payload)
             await self.after_delivery(payload)
 

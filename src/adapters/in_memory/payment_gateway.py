@@ -126,6 +126,10 @@ class InMemoryPaymentGateway:
         err = error or PaymentProviderUnavailable("The payment provider is unavailable; please try again shortly.")
         self._failures.setdefault(operation, []).extend([err] * times)
 
+    def forget_failures(self) -> None:
+        """Drop the failures `fail_next` set up that no call has met yet."""
+        self._failures.clear()
+
     # --- the port --------------------------------------------------------------------------
     async def _enter(self, operation: str) -> None:
         self.calls[operation] += 1
@@ -198,6 +202,13 @@ class InMemoryPaymentGateway:
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
         await self._enter("get_checkout_session")
         return self.sessions.get(session_id)
+
+    async def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> CheckoutSession | None:
+        await self._enter("expire_checkout_session")
+        session = self.sessions.get(session_id)
+        if session is not None and session.status == "open":
+            session = self.sessions[session_id] = replace(session, status="expired")
+        return session
 
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str

@@ -50,7 +50,20 @@ class InMemoryCustomerRepository(_Repository):
         owner = await self.get_by_stripe_id(customer.stripe_customer_id) if customer.stripe_customer_id else None
         if owner and owner.user_id != customer.user_id:
             raise Conflict("that Stripe customer already belongs to another user")
-        self._tx.put("customers", customer.user_id, customer)
+        stored: Customer | None = self._tx.get("customers", customer.user_id)
+        kept = replace(
+            customer,
+            subscription_checkout_id=stored.subscription_checkout_id if stored else None,
+            subscription_checkout_request=stored.subscription_checkout_request if stored else None,
+        )
+        self._tx.put("customers", customer.user_id, kept)
+
+    async def record_subscription_checkout(self, user_id: str, session_id: str, request: str | None) -> None:
+        await self._tx.lock("customers", user_id)
+        stored: Customer | None = self._tx.get("customers", user_id)
+        if stored is not None:
+            recorded = replace(stored, subscription_checkout_id=session_id, subscription_checkout_request=request)
+            self._tx.put("customers", user_id, recorded)
 
 
 class InMemoryOrderRepository(_Repository):

@@ -21,10 +21,21 @@ _SAVE = reusable(
     .where(_CUSTOMERS.c.user_id == bindparam("customer_user_id"))
     .values(email=bindparam("email"), stripe_customer_id=bindparam("stripe_customer_id"))
 )
+_RECORD_SUBSCRIPTION_CHECKOUT = reusable(
+    update(_CUSTOMERS)
+    .where(_CUSTOMERS.c.user_id == bindparam("customer_user_id"))
+    .values(subscription_checkout_id=bindparam("session_id"), subscription_checkout_request=bindparam("request"))
+)
 
 
 def _to_domain(row: Row[Any]) -> Customer:
-    return Customer(user_id=row.user_id, email=row.email, stripe_customer_id=row.stripe_customer_id)
+    return Customer(
+        user_id=row.user_id,
+        email=row.email,
+        stripe_customer_id=row.stripe_customer_id,
+        subscription_checkout_id=row.subscription_checkout_id,
+        subscription_checkout_request=row.subscription_checkout_request,
+    )
 
 
 class SqlAlchemyCustomerRepository:
@@ -64,3 +75,7 @@ class SqlAlchemyCustomerRepository:
                 await self._db.execute(_SAVE, params)
         except IntegrityError as exc:
             raise Conflict("that Stripe customer already belongs to another user") from exc
+
+    async def record_subscription_checkout(self, user_id: str, session_id: str, request: str | None) -> None:
+        params = {"customer_user_id": user_id, "session_id": session_id, "request": request}
+        await self._db.execute(_RECORD_SUBSCRIPTION_CHECKOUT, params)

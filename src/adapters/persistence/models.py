@@ -24,6 +24,8 @@ customers = Table(
     Column("email", String(320)),
     Column("stripe_customer_id", String(255), unique=True),
     _at("created_at", nullable=False),
+    Column("subscription_checkout_id", String(255)),
+    Column("subscription_checkout_request", String(320)),
 )
 
 orders = Table(

@@ -5,6 +5,11 @@ It says when it last heard from Redis (a message, or the answer to the ping it s
 subscription delivers in order. A connection that fails, or stays silent for `SILENCE_SECONDS`, is
 dropped and made again every `RETRY_SECONDS` until Redis answers; each time the subscription is
 confirmed, `on_subscribed` runs before anything else is read from the channel.
+
+Silence is counted in waits that went unanswered, not in wall-clock time: a process whose event
+loop stalled (a busy CPU, a long synchronous step) finds its waits timed out with Redis's answer
+already in the socket; judged by the clock it would drop a healthy channel, go degraded, and make
+its recovery invalidate every worker's shared copies. The next wait reads that answer at once.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class InvalidationListener:
         self._failing = False
         self._task: asyncio.Task[None] | None = None
         self.heard_at = -math.inf  # time.monotonic() of the last sign of life from the channel
-        self._silent_since = -math.inf
+        self._unanswered = 0  # waits of PING_SECONDS in a row that brought nothing
 
     def start(self) -> None:
         if self._task is None:
@@ -75,7 +80,7 @@ class InvalidationListener:
 
     async def _follow(self) -> None:
         pubsub = self._client.pubsub()
-        self._silent_since = time.monotonic()
+        self._unanswered = 0
         try:
             await pubsub.subscribe(self._channel)
             while (await self._next(pubsub)) != "subscribe":
@@ -93,13 +98,14 @@ class InvalidationListener:
     async def _next(self, pubsub: PubSub) -> str | None:
         """Wait up to PING_SECONDS for one message and handle it; ping when none came."""
         message = await pubsub.get_message(timeout=self.PING_SECONDS)
-        now = time.monotonic()
         if message is None:
-            if now - self._silent_since > self.SILENCE_SECONDS:
+            self._unanswered += 1
+            if self._unanswered * self.PING_SECONDS > self.SILENCE_SECONDS:
                 raise ConnectionError("the invalidation channel went silent")
             await pubsub.ping()
             return None
-        self.heard_at = self._silent_since = now
+        self.heard_at = time.monotonic()
+        self._unanswered = 0
         if message["type"] == "message":
             self._on_message(bytes(message["data"]).decode().split("\n"))
         return str(message["type"])

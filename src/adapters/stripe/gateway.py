@@ -33,11 +33,11 @@ from stripe.params import (
     SubscriptionRetrieveParams,
 )
 from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
-from stripe.params.checkout import SessionCreateParams, SessionUpdateParams
+from stripe.params.checkout import SessionCreateParams, SessionExpireParams, SessionUpdateParams
 
 from adapters.in_process.no_metrics import NoMetrics
 from adapters.stripe import fields, mapping, refund_mapping
-from adapters.stripe.errors import call, find, refuses_a_line_price, translate
+from adapters.stripe.errors import call, find, is_missing, refuses_a_line_price, translate
 from adapters.stripe.operations import stripe_operation, stripe_outcome
 from application.errors import PriceNotAvailable
 from application.ports.metrics import Metrics
@@ -178,6 +178,24 @@ class StripePaymentGateway:
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None:
         found = await find("checkout.sessions.retrieve", self._v1.checkout.sessions.retrieve_async(session_id))
         return mapping.checkout_session(found.to_dict()) if found else None
+
+    async def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> CheckoutSession | None:
+        params: SessionExpireParams = {}
+        path = f"/v1/checkout/sessions/{quote_plus(session_id)}/expire"
+        try:
+            return mapping.checkout_session(
+                await self._json("post", path, params, {"idempotency_key": idempotency_key})
+            )
+        except stripe.InvalidRequestError as exc:
+            if is_missing(exc):
+                return None
+            # No longer open (the buyer finished it, or it expired): report how it ended.
+            current = await self.get_checkout_session(session_id)
+            if current is not None and current.status != "open":
+                return current
+            raise translate(exc, "checkout.sessions.expire") from exc
+        except stripe.StripeError as exc:
+            raise translate(exc, "checkout.sessions.expire") from exc
 
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from application.catalog.get_catalog import GetCatalog
 from application.customers.ensure_stripe_customer import EnsureStripeCustomer
-from application.errors import Conflict, PriceNotAvailable, ValidationFailed
+from application.errors import Conflict, NotFound, PriceNotAvailable, ValidationFailed
 from application.ports.clock import Clock
 from application.ports.payment_gateway import CheckoutLine, CheckoutSessionRequest, PaymentGateway, Price
 from application.ports.repositories import UnitOfWork
@@ -14,6 +15,7 @@ from application.ports.stripe_objects import METADATA_ORDER_ID, METADATA_USER_ID
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
+from domain.subscription import Subscription, SubscriptionStatus, is_live
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +45,13 @@ class StartCheckout:
     """Open a Stripe Checkout Session for one price.
 
     One-time price → `payment` mode with a manual-capture PaymentIntent and a `pending` order.
-    Recurring price → `subscription` mode, refused while the user holds a live subscription.
-    Stripe calls: customer create (first checkout only), session create. The price comes from the
-    cached catalog; only a price it does not list is looked up at Stripe (created since the catalog
-    was cached, or unknown). A price retired since is refused by Stripe itself: `PriceNotAvailable`.
+    Recurring price → `subscription` mode, refused while the user holds a live subscription; the
+    user's previous subscription session, if any, is expired first (decided under their lock).
+    Stripe calls: customer create (first checkout only), session create; for a subscription, the
+    price (its trial) while the user never had one, and the previous session's expiry. The price
+    comes from the cached catalog; only a price it does not list is looked up at Stripe (created
+    since the catalog was cached, or unknown). A price retired since is refused by Stripe itself:
+    `PriceNotAvailable`.
     """
 
     def __init__(
@@ -76,26 +81,65 @@ class StartCheckout:
     async def _subscribe(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
         if command.quantity != 1:
             raise ValidationFailed("quantity applies to one-time prices only.")
+        await self._customers.execute(command.user_id)
         async with self._uow as uow:
+            # Decided under the user's lock (their row, as for the customer): a concurrent checkout
+            # of the same user waits, then sees the session this one opened. At most one of the
+            # user's subscription sessions is open, so they cannot start two subscriptions, or two
+            # trials, by paying two sessions opened side by side.
+            customer = await uow.customers.get(command.user_id, for_update=True)
+            if customer is None:
+                raise NotFound("Unknown user.")
             current = await uow.subscriptions.current_for_user(command.user_id)
-        if current is not None and current.is_live:
-            raise Conflict(
-                f"You already have a {current.status} subscription; change or cancel it in the customer "
-                "portal (POST /api/stripe/portal)."
+            if current is not None and current.is_live:
+                raise _already_subscribed(current.status)
+            client_request = _client_request(command)
+            if (replayed := await self._replay(customer, client_request)) is not None:
+                return replayed
+            had_subscription = current is not None
+            if customer.subscription_checkout_id is not None:
+                had_subscription |= await self._close(customer.subscription_checkout_id, current)
+            metadata = {METADATA_USER_ID: command.user_id}
+            request = self._request("subscription", command, customer, metadata, subscription_metadata=metadata)
+            # One trial per user: only a user who never had a subscription gets it. The cached
+            # catalog does not carry `metadata.trial_days`: a first subscription reads the price.
+            trial = None
+            if not had_subscription:
+                found = await self._gateway.get_price(price.id)
+                trial = found.trial_days if found else None
+            session = await self._gateway.create_checkout_session(
+                replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
             )
-        customer = await self._customers.execute(command.user_id)
-        metadata = {METADATA_USER_ID: command.user_id}
-        request = self._request("subscription", command, customer, metadata, subscription_metadata=metadata)
-        # One trial per user: only a user with no subscription at all (the read above) gets it. The
-        # cached catalog does not carry `metadata.trial_days`: a first subscription reads the price.
-        trial = None
-        if current is None:
-            found = await self._gateway.get_price(price.id)
-            trial = found.trial_days if found else None
-        session = await self._gateway.create_checkout_session(
-            replace(request, trial_period_days=trial), idempotency_key=self._key(command, uuid.uuid4().hex)
-        )
+            await uow.customers.record_subscription_checkout(command.user_id, session.id, client_request)
+            await uow.commit()
         return CheckoutStarted(session.id, session.url, "subscription", None)
+
+    async def _replay(self, customer: Customer, client_request: str | None) -> CheckoutStarted | None:
+        """The client's retry of the request that opened the recorded session: that session again
+        (closing it would hand the client a dead one). Its key with another price: `Conflict`."""
+        recorded, session_id = customer.subscription_checkout_request, customer.subscription_checkout_id
+        if client_request is None or recorded is None or session_id is None:
+            return None
+        if recorded.partition(":")[0] != client_request.partition(":")[0]:
+            return None  # another key
+        if recorded != client_request:
+            raise Conflict("This idempotency key was already used for a different request; use a new key.")
+        session = await self._gateway.get_checkout_session(session_id)
+        return CheckoutStarted(session.id, session.url, "subscription", None) if session else None
+
+    async def _close(self, session_id: str, current: Subscription | None) -> bool:
+        """Expire the user's previous subscription session if it is still open. True when the
+        buyer finished it: a subscription the user had, and, if its webhook has not brought it here
+        yet, refused while it is live at Stripe."""
+        session = await self._gateway.expire_checkout_session(session_id, idempotency_key=f"expire:{session_id}")
+        if session is None or session.status != "complete" or session.subscription_id is None:
+            return False
+        if current is not None and current.stripe_subscription_id == session.subscription_id:
+            return True  # known here, and not live (checked before)
+        subscription = await self._gateway.get_subscription(session.subscription_id)
+        if subscription is not None and is_live(subscription.status):
+            raise _already_subscribed(subscription.status)
+        return True
 
     async def _buy(self, command: StartCheckoutCommand, price: Price) -> CheckoutStarted:
         if price.unit_amount is None:
@@ -162,6 +206,21 @@ class StartCheckout:
         if command.idempotency_key:
             return f"checkout:{command.user_id}:{command.idempotency_key}"
         return f"checkout:{fallback}"
+
+
+def _already_subscribed(status: SubscriptionStatus) -> Conflict:
+    return Conflict(
+        f"You already have a {status} subscription; change or cancel it in the customer portal "
+        "(POST /api/stripe/portal)."
+    )
+
+
+def _client_request(command: StartCheckoutCommand) -> str | None:
+    """`<digest of user and idempotency key>:<price id>`; None without a key."""
+    if not command.idempotency_key:
+        return None
+    digest = hashlib.blake2b(f"{command.user_id}\n{command.idempotency_key}".encode(), digest_size=16).hexdigest()
+    return f"{digest}:{command.price_id}"
 
 
 def _order_seed(command: StartCheckoutCommand) -> uuid.UUID:

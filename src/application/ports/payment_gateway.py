@@ -126,6 +126,11 @@ class PaymentGateway(Protocol):
 
     async def get_checkout_session(self, session_id: str) -> CheckoutSession | None: ...
 
+    async def expire_checkout_session(self, session_id: str, *, idempotency_key: str) -> CheckoutSession | None:
+        """Expire the session if it is still open; the session as it then stands: `expired`, or
+        `complete` when the buyer finished it first. None when Stripe does not know it."""
+        ...
+
     async def set_checkout_session_metadata(
         self, session_id: str, metadata: Mapping[str, str], *, idempotency_key: str
     ) -> None: ...

@@ -31,7 +31,13 @@ class CustomerRepository(Protocol):
         ...
 
     async def save(self, customer: Customer) -> None:
-        """Update an existing customer. Raises `Conflict` when the Stripe id is taken by another user."""
+        """Update an existing customer. Raises `Conflict` when the Stripe id is taken by another user.
+        Leaves the subscription checkout as stored (only `record_subscription_checkout` writes it)."""
+        ...
+
+    async def record_subscription_checkout(self, user_id: str, session_id: str, request: str | None) -> None:
+        """Remember the subscription Checkout Session just opened for an existing customer, and the
+        client request that opened it (None without an idempotency key)."""
         ...
 
 
