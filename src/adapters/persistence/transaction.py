@@ -158,6 +158,42 @@ class Transaction:
             self._begun = False
             await self._guard(driver.simple(self._driver, "ROLLBACK"))
 
+    @property
+    def on_postgres(self) -> bool:
+        return self._postgres
+
+    def renew(self, *, single_statement: bool = False) -> None:
+        """Begin the next transaction on this object (after `end`), on the connection it kept."""
+        if self._begun:
+            raise RuntimeError("the transaction is still open")
+        self._single = single_statement
+        self._used = False
+        self._savepoints = 0
+
+    async def end(self) -> None:
+        """Roll back whatever was not committed and keep the connection for `renew`, unless it
+        broke: then it goes back to the pool (or is discarded) and the next transaction checks out
+        another, as a new `Transaction` would."""
+        connection, on_driver = self._connection, self._driver
+        begun, self._begun = self._begun, False
+        if connection is None:
+            return
+        healthy = not self._broken and not (on_driver is not None and on_driver.is_closed())
+        try:
+            if healthy and on_driver is not None and (begun or on_driver.is_in_transaction()):
+                await on_driver.execute("ROLLBACK")
+            if healthy and connection.in_transaction():  # SQLAlchemy's own (SQLite, or off the fast path)
+                await connection.rollback()
+        except (*driver.ERRORS, sa_exc.DBAPIError, OSError):
+            healthy = False
+        except BaseException:  # cancelled while rolling back: the connection is in an unknown state
+            self._broken = True
+            await self.close()
+            raise
+        if not healthy:
+            self._broken = True
+            await self.close()
+
     async def _discard(self) -> None:
         """Give up this connection for good; the transaction goes on, on the next one."""
         connection, self._connection, self._driver = self._connection, None, None
@@ -171,9 +207,10 @@ class Transaction:
         connection, self._connection = self._connection, None
         on_driver, self._driver = self._driver, None
         begun, self._begun = self._begun, False
+        broken, self._broken = self._broken, False
         if connection is None:
             return
-        healthy = not self._broken and not (on_driver is not None and on_driver.is_closed())
+        healthy = not broken and not (on_driver is not None and on_driver.is_closed())
         try:
             if healthy and on_driver is not None and (begun or on_driver.is_in_transaction()):
                 try:
