@@ -145,6 +145,24 @@ async def test_inside_one_connection_the_store_and_the_transactions_share_one_ch
         await engine.dispose()
 
 
+async def test_a_one_statement_transaction_has_no_begin_and_refuses_a_second_statement(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_engine(migrated_postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        with pytest.raises(RuntimeError, match="one statement"):
+            async with uow.one_statement() as alone:
+                assert await alone.events.add_if_absent(an_event("evt_1")) is True
+                assert await _idle_in_transaction(migrated_postgres_url) == 0  # committed already
+                await alone.events.add_if_absent(an_event("evt_2"))
+        async with uow:
+            assert await uow.events.get("evt_1") == an_event("evt_1")
+            assert await uow.events.get("evt_2") is None
+    finally:
+        await engine.dispose()
+
+
 async def test_inside_one_connection_a_connection_killed_mid_transaction_is_replaced_for_the_next(
     migrated_postgres_url: str,
 ) -> None:

@@ -406,6 +406,16 @@ async def test_receiving_an_event_stores_it_once_and_tells_whether_the_stored_on
         assert await uow.events.get("evt_2") is None
 
 
+async def test_a_one_statement_transaction_commits_its_statement(uow: UnitOfWork) -> None:
+    async with uow.one_statement() as alone:
+        assert await alone.events.add_if_absent(an_event("evt_1")) is True
+    async with uow:
+        assert await uow.events.get("evt_1") == an_event("evt_1")
+        with pytest.raises(RuntimeError):
+            async with uow.one_statement():
+                pass  # not inside a transaction
+
+
 async def test_inside_one_connection_stores_and_transactions_run_as_they_do_outside(uow: UnitOfWork) -> None:
     async with uow.one_connection():
         assert await uow.receive_event(an_event("evt_1")) is Receipt.NEW

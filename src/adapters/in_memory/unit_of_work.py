@@ -197,6 +197,12 @@ class InMemoryUnitOfWork:
         return receipt
 
     @contextlib.asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[Self]:
+        async with self:
+            yield self
+            await self.commit()
+
+    @contextlib.asynccontextmanager
     async def one_connection(self) -> AsyncIterator[None]:
         if self._transaction is not None:  # no connections here: only the rule where it may be entered
             raise RuntimeError("one_connection is entered outside `async with`")

@@ -66,6 +66,7 @@ class Transaction:
         self._used = False  # a statement of this transaction ran on its connection
         self._broken = False  # an operation failed in a way that may have left the session unusable
         self._savepoints = 0
+        self._statements = 0  # run in this transaction, counted when it has no BEGIN
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -94,6 +95,10 @@ class Transaction:
         return connection
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result:
+        if self._single and self._on_driver:
+            if self._statements:  # without BEGIN a second statement would commit apart from the first
+                raise RuntimeError("a single-statement transaction runs one statement")
+            self._statements += 1
         if self._used or not self._postgres:
             return await self._guard(self._execute(statement, parameters))
         attempt = 1
@@ -169,6 +174,7 @@ class Transaction:
         self._single = single_statement
         self._used = False
         self._savepoints = 0
+        self._statements = 0
 
     async def end(self) -> None:
         """Roll back whatever was not committed and keep the connection for `renew`, unless it

@@ -116,15 +116,22 @@ class SqlAlchemyUnitOfWork:
     async def _stored_alone(self, store: Callable[[], Awaitable[T]]) -> T:
         if self._transaction is not None:
             raise RuntimeError("an event is stored in a transaction of its own: call it outside `async with`")
+        async with self.one_statement():
+            return await store()
+
+    @contextlib.asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[Self]:
+        # PostgreSQL's driver path: no BEGIN, the statement commits as it returns (see Transaction).
+        if self._transaction is not None:
+            raise RuntimeError("one_statement runs a transaction of its own: call it outside `async with`")
         self._begin(single_statement=True)
         try:
-            stored = await store()
+            yield self
             await self.commit()
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
         await self.__aexit__(None, None, None)
-        return stored
 
     @contextlib.asynccontextmanager
     async def one_connection(self) -> AsyncIterator[None]:

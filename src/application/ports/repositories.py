@@ -247,6 +247,14 @@ class UnitOfWork(Protocol):
         event already done is answered from this one statement, without a transaction."""
         ...
 
+    def one_statement(self) -> AbstractAsyncContextManager[Self]:
+        """`async with uow.one_statement() as uow:` a transaction of ONE idempotent statement,
+        committed by the end of the block (enter it outside `async with`). A store that can runs
+        the statement as its own transaction, committed as it returns (PostgreSQL: no BEGIN and
+        COMMIT round trips), and refuses a second statement (`RuntimeError`); others run an
+        ordinary transaction. So an error after the statement may not undo it: nothing may follow it."""
+        ...
+
     def one_connection(self) -> AbstractAsyncContextManager[None]:
         """Inside the block, the stores and transactions run one after another on one pooled
         connection, checked out once (enter it outside `async with`; a connection that broke is
