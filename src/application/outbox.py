@@ -156,6 +156,10 @@ class Outbox:
         return len(done)
 
     async def _record(self, done: list[str], outcomes: list[tuple[str, str | None]]) -> None:
+        if len(done) == len(outcomes):  # all done: one UPDATE, committed as it runs
+            async with self._uow.one_statement() as uow:
+                await uow.effects.complete(*done, now=self._clock.now())
+            return
         async with self._uow as uow:
             await uow.effects.complete(*done, now=self._clock.now())
             for key, error in outcomes:

@@ -120,6 +120,75 @@ async def test_a_connection_killed_mid_transaction_fails_that_unit_of_work_only(
         await engine.dispose()
 
 
+async def test_inside_one_connection_the_store_and_the_transactions_share_one_checkout(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_async_engine(migrated_postgres_url, pool_size=2, max_overflow=0)
+    checkouts: list[object] = []
+    event.listen(engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        async with uow.one_connection():
+            assert await uow.store_event(an_event("evt_1")) is True
+            pids = []
+            for _ in range(2):
+                async with uow:
+                    pids.append((await uow.transaction.execute(text("SELECT pg_backend_pid()"))).one_or_none()[0])
+                    await uow.events.claim("evt_1", now=T0)  # left open: rolled back at the end of the block
+            assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        assert len(checkouts) == 1 and pids[0] == pids[1]
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert await _idle_in_transaction(migrated_postgres_url) == 0
+        async with uow:
+            assert await uow.events.get("evt_1") == an_event("evt_1")  # neither claim committed
+    finally:
+        await engine.dispose()
+
+
+async def test_a_one_statement_transaction_has_no_begin_and_refuses_a_second_statement(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_engine(migrated_postgres_url)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    try:
+        with pytest.raises(RuntimeError, match="one statement"):
+            async with uow.one_statement() as alone:
+                assert await alone.events.add_if_absent(an_event("evt_1")) is True
+                assert await _idle_in_transaction(migrated_postgres_url) == 0  # committed already
+                await alone.events.add_if_absent(an_event("evt_2"))
+        async with uow:
+            assert await uow.events.get("evt_1") == an_event("evt_1")
+            assert await uow.events.get("evt_2") is None
+    finally:
+        await engine.dispose()
+
+
+async def test_inside_one_connection_a_connection_killed_mid_transaction_is_replaced_for_the_next(
+    migrated_postgres_url: str,
+) -> None:
+    engine = create_async_engine(migrated_postgres_url, pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(engine, ManualClock())
+    killer: AsyncEngine = create_async_engine(migrated_postgres_url)
+    try:
+        async with uow.one_connection():
+            assert await uow.store_event(an_event("evt_1")) is True
+            with pytest.raises(StorageUnavailable):
+                async with uow:
+                    pid = (await uow.transaction.execute(text("SELECT pg_backend_pid()"))).one_or_none()[0]
+                    async with killer.connect() as conn:
+                        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                    await uow.events.claim("evt_1", now=T0)
+            async with uow:  # the failed event's mark, say: on a fresh connection
+                await uow.events.save(an_event("evt_1").failed("lost"))
+                await uow.commit()
+        async with uow:
+            assert await uow.events.get("evt_1") == an_event("evt_1").failed("lost")
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await killer.dispose()
+        await engine.dispose()
+
+
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast path", "plain Core"])
 async def test_the_fast_path_setting_decides_whether_statements_bypass_sqlalchemys_execution(
     migrated_postgres_url: str, fast_path: bool

@@ -18,7 +18,7 @@ from adapters.persistence.database import create_engine
 from adapters.persistence.transaction import Result
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import Conflict, StorageRejected, StorageUnavailable
-from application.ports.repositories import Effect, Recorded, UnitOfWork
+from application.ports.repositories import Effect, Receipt, Recorded, UnitOfWork
 from domain.customer import Customer
 from domain.money import Money
 from domain.order import Order, OrderItem, OrderStatus
@@ -410,6 +410,59 @@ async def test_an_event_is_stored_once_per_id(uow: UnitOfWork) -> None:
     async with uow:
         assert await uow.events.get("evt_1") == event
         assert await uow.events.get("evt_missing") is None
+
+
+async def test_receiving_an_event_stores_it_once_and_tells_whether_the_stored_one_is_done(uow: UnitOfWork) -> None:
+    assert await uow.receive_event(an_event("evt_1")) is Receipt.NEW
+    assert await uow.receive_event(an_event("evt_1", status=EventStatus.PROCESSED)) is Receipt.STORED  # received
+    async with uow:
+        assert await uow.events.get("evt_1") == an_event("evt_1")  # the first stays as it was
+        await uow.events.save(an_event("evt_1").failed("boom"))
+        await uow.commit()
+    assert await uow.receive_event(an_event("evt_1")) is Receipt.STORED  # failed: to be run again
+    for status in (EventStatus.PROCESSED, EventStatus.IGNORED):
+        async with uow:
+            await uow.events.save(replace(an_event("evt_1"), status=status))
+            await uow.commit()
+        assert await uow.receive_event(an_event("evt_1")) is Receipt.DONE
+
+    async with uow:
+        with pytest.raises(RuntimeError):
+            await uow.receive_event(an_event("evt_2"))  # a transaction of its own, not part of this one
+    async with uow:
+        assert await uow.events.get("evt_2") is None
+
+
+async def test_a_one_statement_transaction_commits_its_statement(uow: UnitOfWork) -> None:
+    async with uow.one_statement() as alone:
+        assert await alone.events.add_if_absent(an_event("evt_1")) is True
+    async with uow:
+        assert await uow.events.get("evt_1") == an_event("evt_1")
+        with pytest.raises(RuntimeError):
+            async with uow.one_statement():
+                pass  # not inside a transaction
+
+
+async def test_inside_one_connection_stores_and_transactions_run_as_they_do_outside(uow: UnitOfWork) -> None:
+    async with uow.one_connection():
+        assert await uow.receive_event(an_event("evt_1")) is Receipt.NEW
+        async with uow:
+            assert await uow.events.claim("evt_1", now=T0) is not None
+            await uow.commit()
+        with pytest.raises(RuntimeError):
+            async with uow:
+                await uow.orders.add(an_order("ord_1"))
+                raise RuntimeError("the handler broke halfway")
+        async with uow:
+            assert await uow.orders.get("ord_1") is None  # rolled back
+            assert await uow.events.get("evt_1") == an_event("evt_1").processed(T0)
+        assert await uow.receive_event(an_event("evt_1")) is Receipt.DONE
+        async with uow:
+            with pytest.raises(RuntimeError):
+                async with uow.one_connection():
+                    pass  # not inside a transaction
+    async with uow:  # and after it, as before
+        assert await uow.events.get("evt_1") is not None
 
 
 async def test_storing_an_event_on_its_own_commits_it_once_per_id(uow: UnitOfWork) -> None:

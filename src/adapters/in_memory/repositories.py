@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from application.errors import Conflict
-from application.ports.repositories import Effect
+from application.ports.repositories import Effect, Receipt
 from domain.customer import Customer
 from domain.order import Order, OrderStatus
 from domain.subscription import Subscription
@@ -137,6 +137,12 @@ class InMemoryWebhookEventRepository(_Repository):
             return False
         self._tx.put("events", event.id, event)
         return True
+
+    async def receive(self, event: WebhookEvent) -> Receipt:
+        if await self.add_if_absent(event):
+            return Receipt.NEW
+        stored: WebhookEvent = self._tx.get("events", event.id)
+        return Receipt.STORED if stored.needs_processing else Receipt.DONE
 
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None:
         if for_update:

@@ -11,7 +11,8 @@ concurrent calls catches it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -26,7 +27,7 @@ from adapters.in_memory.repositories import (
     InMemoryWebhookEventRepository,
 )
 from application.errors import StorageUnavailable
-from application.ports.repositories import Effect, Recorded
+from application.ports.repositories import Effect, Receipt, Recorded
 from domain.customer import Customer
 from domain.invoice import Invoice
 from domain.order import Order
@@ -186,6 +187,26 @@ class InMemoryUnitOfWork:
             inserted = await self.events.add_if_absent(event)
             await self.commit()
         return inserted
+
+    async def receive_event(self, event: WebhookEvent) -> Receipt:
+        if self._transaction is not None:
+            raise RuntimeError("an event is stored in a transaction of its own: call it outside `async with`")
+        async with self:
+            receipt = await self.events.receive(event)
+            await self.commit()
+        return receipt
+
+    @contextlib.asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[Self]:
+        async with self:
+            yield self
+            await self.commit()
+
+    @contextlib.asynccontextmanager
+    async def one_connection(self) -> AsyncIterator[None]:
+        if self._transaction is not None:  # no connections here: only the rule where it may be entered
+            raise RuntimeError("one_connection is entered outside `async with`")
+        yield
 
     async def ping(self) -> bool:
         return True

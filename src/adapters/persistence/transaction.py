@@ -66,6 +66,7 @@ class Transaction:
         self._used = False  # a statement of this transaction ran on its connection
         self._broken = False  # an operation failed in a way that may have left the session unusable
         self._savepoints = 0
+        self._statements = 0  # run in this transaction, counted when it has no BEGIN
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -94,6 +95,10 @@ class Transaction:
         return connection
 
     async def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result:
+        if self._single and self._on_driver:
+            if self._statements:  # without BEGIN a second statement would commit apart from the first
+                raise RuntimeError("a single-statement transaction runs one statement")
+            self._statements += 1
         if self._used or not self._postgres:
             return await self._guard(self._execute(statement, parameters))
         attempt = 1
@@ -158,6 +163,43 @@ class Transaction:
             self._begun = False
             await self._guard(driver.simple(self._driver, "ROLLBACK"))
 
+    @property
+    def on_postgres(self) -> bool:
+        return self._postgres
+
+    def renew(self, *, single_statement: bool = False) -> None:
+        """Begin the next transaction on this object (after `end`), on the connection it kept."""
+        if self._begun:
+            raise RuntimeError("the transaction is still open")
+        self._single = single_statement
+        self._used = False
+        self._savepoints = 0
+        self._statements = 0
+
+    async def end(self) -> None:
+        """Roll back whatever was not committed and keep the connection for `renew`, unless it
+        broke: then it goes back to the pool (or is discarded) and the next transaction checks out
+        another, as a new `Transaction` would."""
+        connection, on_driver = self._connection, self._driver
+        begun, self._begun = self._begun, False
+        if connection is None:
+            return
+        healthy = not self._broken and not (on_driver is not None and on_driver.is_closed())
+        try:
+            if healthy and on_driver is not None and (begun or on_driver.is_in_transaction()):
+                await on_driver.execute("ROLLBACK")
+            if healthy and connection.in_transaction():  # SQLAlchemy's own (SQLite, or off the fast path)
+                await connection.rollback()
+        except (*driver.ERRORS, sa_exc.DBAPIError, OSError):
+            healthy = False
+        except BaseException:  # cancelled while rolling back: the connection is in an unknown state
+            self._broken = True
+            await self.close()
+            raise
+        if not healthy:
+            self._broken = True
+            await self.close()
+
     async def _discard(self) -> None:
         """Give up this connection for good; the transaction goes on, on the next one."""
         connection, self._connection, self._driver = self._connection, None, None
@@ -171,9 +213,10 @@ class Transaction:
         connection, self._connection = self._connection, None
         on_driver, self._driver = self._driver, None
         begun, self._begun = self._begun, False
+        broken, self._broken = self._broken, False
         if connection is None:
             return
-        healthy = not self._broken and not (on_driver is not None and on_driver.is_closed())
+        healthy = not broken and not (on_driver is not None and on_driver.is_closed())
         try:
             if healthy and on_driver is not None and (begun or on_driver.is_in_transaction()):
                 try:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,8 +18,10 @@ from adapters.persistence.orders import SqlAlchemyOrderRepository
 from adapters.persistence.subscriptions import SqlAlchemySubscriptionRepository
 from adapters.persistence.transaction import Transaction
 from application.ports.clock import Clock
-from application.ports.repositories import Recorded
+from application.ports.repositories import Receipt, Recorded
 from domain.webhook_event import WebhookEvent
+
+T = TypeVar("T")
 
 
 class SqlAlchemyUnitOfWork:
@@ -34,6 +36,8 @@ class SqlAlchemyUnitOfWork:
         self._clock = clock
         self._fast_path = fast_path
         self._transaction: Transaction | None = None
+        self._keeping = False  # inside `one_connection`
+        self._kept: Transaction | None = None  # the transaction object (and connection) it keeps
         self._registered: list[Recorded] = []  # by the open transaction
         self._committed: list[Recorded] = []  # by transactions that committed, until collected
 
@@ -43,7 +47,13 @@ class SqlAlchemyUnitOfWork:
     def _begin(self, *, single_statement: bool = False) -> Self:
         if self._transaction is not None:
             raise RuntimeError("unit of work entered again while its transaction is open")
-        transaction = Transaction(self._engine, single_statement=single_statement, fast_path=self._fast_path)
+        transaction = self._kept
+        if transaction is not None:
+            transaction.renew(single_statement=single_statement)
+        else:
+            transaction = Transaction(self._engine, single_statement=single_statement, fast_path=self._fast_path)
+            if self._keeping:
+                self._kept = transaction
         self._transaction = transaction
         self._registered = []
         self.customers = SqlAlchemyCustomerRepository(transaction, self._clock)
@@ -64,7 +74,7 @@ class SqlAlchemyUnitOfWork:
         # Closing rolls back whatever was not committed. A failure to close is not reported: the
         # original error (if any) is the one worth reporting.
         with contextlib.suppress(SQLAlchemyError, OSError):
-            await transaction.close()
+            await (transaction.end() if transaction is self._kept else transaction.close())
         if exc is not None and (translated := translate(exc)) is not None:
             raise translated from exc
 
@@ -97,17 +107,47 @@ class SqlAlchemyUnitOfWork:
 
     async def store_event(self, event: WebhookEvent) -> bool:
         # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction (see Transaction).
+        return bool(await self._stored_alone(lambda: self.events.add_if_absent(event)))
+
+    async def receive_event(self, event: WebhookEvent) -> Receipt:
+        # PostgreSQL: one statement, the INSERT and a read of the row it found (see events.receive).
+        return await self._stored_alone(lambda: self.events.receive(event))
+
+    async def _stored_alone(self, store: Callable[[], Awaitable[T]]) -> T:
         if self._transaction is not None:
-            raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
+            raise RuntimeError("an event is stored in a transaction of its own: call it outside `async with`")
+        async with self.one_statement():
+            return await store()
+
+    @contextlib.asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[Self]:
+        # PostgreSQL's driver path: no BEGIN, the statement commits as it returns (see Transaction).
+        if self._transaction is not None:
+            raise RuntimeError("one_statement runs a transaction of its own: call it outside `async with`")
         self._begin(single_statement=True)
         try:
-            inserted = await self.events.add_if_absent(event)
+            yield self
             await self.commit()
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
         await self.__aexit__(None, None, None)
-        return inserted
+
+    @contextlib.asynccontextmanager
+    async def one_connection(self) -> AsyncIterator[None]:
+        # The Transaction object outlives each `async with` block: `end` keeps its connection and
+        # `renew` begins the next transaction on it; one that broke checks out another.
+        if self._keeping or self._transaction is not None:
+            raise RuntimeError("one_connection is entered outside `async with`, and not twice")
+        self._keeping = True
+        try:
+            yield
+        finally:
+            self._keeping = False
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    await kept.close()
 
     async def ping(self) -> bool:
         try:

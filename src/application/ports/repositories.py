@@ -9,8 +9,10 @@ cases make "read, call Stripe, write" happen once across workers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -87,9 +89,23 @@ class InvoiceRepository(Protocol):
         ...
 
 
+class Receipt(Enum):
+    """What storing a delivered event found (`WebhookEventRepository.receive`)."""
+
+    NEW = "new"  # not stored before: stored now
+    STORED = "stored"  # stored before, not known to be done (received, failed, or being handled now)
+    DONE = "done"  # stored before and processed or ignored, as committed: nothing is left to run
+
+
 class WebhookEventRepository(Protocol):
     async def add_if_absent(self, event: WebhookEvent) -> bool:
         """Store a verified event unless its id is already stored. True when inserted."""
+        ...
+
+    async def receive(self, event: WebhookEvent) -> Receipt:
+        """`add_if_absent`, and when the id was stored, whether that event is done as committed
+        (a store that can reads it in the same statement). A row another transaction inserted and
+        has not committed yet may read as `STORED`, never as `DONE`."""
         ...
 
     async def get(self, event_id: str, *, for_update: bool = False) -> WebhookEvent | None: ...
@@ -230,6 +246,25 @@ class UnitOfWork(Protocol):
         may do; a store that can run one statement as its own transaction does that (PostgreSQL:
         no BEGIN and COMMIT round trips).
         """
+        ...
+
+    async def receive_event(self, event: WebhookEvent) -> Receipt:
+        """`store_event` telling what it found (`WebhookEventRepository.receive`): a delivery of an
+        event already done is answered from this one statement, without a transaction."""
+        ...
+
+    def one_statement(self) -> AbstractAsyncContextManager[Self]:
+        """`async with uow.one_statement() as uow:` a transaction of ONE idempotent statement,
+        committed by the end of the block (enter it outside `async with`). A store that can runs
+        the statement as its own transaction, committed as it returns (PostgreSQL: no BEGIN and
+        COMMIT round trips), and refuses a second statement (`RuntimeError`); others run an
+        ordinary transaction. So an error after the statement may not undo it: nothing may follow it."""
+        ...
+
+    def one_connection(self) -> AbstractAsyncContextManager[None]:
+        """Inside the block, the stores and transactions run one after another on one pooled
+        connection, checked out once (enter it outside `async with`; a connection that broke is
+        replaced for the next transaction). For a delivery: the store, then the claim's transaction."""
         ...
 
     async def ping(self) -> bool: ...

@@ -11,7 +11,7 @@ from application.outbox import Outbox
 from application.ports.clock import Clock
 from application.ports.events import EventVerifier, VerifiedEvent
 from application.ports.metrics import OTHER, Metrics, WebhookOutcome
-from application.ports.repositories import UnitOfWork
+from application.ports.repositories import Receipt, UnitOfWork
 from application.ports.tracing import Tracer
 from application.webhooks.dispatch import metric_type, route_for
 from application.webhooks.handler import Handled, Handlers
@@ -35,9 +35,12 @@ class ProcessStripeEvent:
 
     1. The signature is checked over the raw body (`InvalidWebhook` → 400, nothing stored).
     2. The event is stored durably (unique on its id) in its own transaction before any handler.
-    3. In a second transaction the event is claimed (`events.claim`: its row locked and marked
-       `processed` in one statement): a duplicate delivered to another worker at the same moment
-       waits there, then finds it processed and does nothing. The dispatch table routes it to its
+       A delivery of an event already done (processed or ignored, as committed) is answered from
+       that one statement (`Receipt.DONE`): no transaction, nothing runs.
+    3. In a second transaction, on the same pooled connection (`uow.one_connection`), the event
+       is claimed (`events.claim`: its row locked and marked `processed` in one statement): a
+       duplicate delivered to another worker at the same moment waits there, then finds it
+       processed and does nothing. The dispatch table routes it to its
        handler (`dispatch.route_for`), which gets this transaction's unit of work. The handler's
        changes and the mark commit together (an `ignored` outcome is saved over the mark); if the
        handler fails, everything rolls back and the event is marked `failed` (attempts, last
@@ -112,15 +115,27 @@ class ProcessStripeEvent:
             self._tracer.span(f"webhook {label}", attributes),
         ):
             try:
+                delivered = None
                 if payload is not None:
-                    stored = WebhookEvent(event.id, event.type, event.created, payload, received_at=self._clock.now())
-                    await self._uow.store_event(stored)
-                outcome = await self._run(event)
+                    delivered = WebhookEvent(
+                        event.id, event.type, event.created, payload, received_at=self._clock.now()
+                    )
+                outcome = await self._run(event, delivered)
             finally:
                 self._metrics.webhook_handled(label, outcome, time.perf_counter() - started)
         return outcome
 
-    async def _run(self, event: VerifiedEvent) -> Outcome:
+    async def _run(self, event: VerifiedEvent, delivered: WebhookEvent | None) -> Outcome:
+        """Store a delivered event (committed on its own), then claim and handle it: one pooled
+        connection for both; the effects are performed after the connection went back."""
+        async with self._uow.one_connection():
+            if delivered is not None and await self._uow.receive_event(delivered) is Receipt.DONE:
+                return Outcome.DUPLICATE  # done and committed before this delivery: no transaction
+            outcome = await self._handle(event)
+        await self._outbox.perform(self._uow)
+        return outcome
+
+    async def _handle(self, event: VerifiedEvent) -> Outcome:
         route = route_for(event.type)
         try:
             async with self._uow as uow:
@@ -150,7 +165,6 @@ class ProcessStripeEvent:
             raise WebhookHandlingFailed("The event could not be handled; it will be retried.") from exc
         if handled.ignored and route is not None:
             log.info("event ignored", extra={"reason": handled.reason})
-        await self._outbox.perform(self._uow)
         return Outcome.IGNORED if handled.ignored else Outcome.PROCESSED
 
     async def _mark(self, event: VerifiedEvent, change: Callable[[WebhookEvent], WebhookEvent]) -> None:

@@ -31,7 +31,7 @@ from entrypoints.http.openapi import COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.portal import PortalController
 from entrypoints.http.rate_limit_headers import add_rate_limit_headers
 from entrypoints.http.request_id import RequestIdMiddleware
-from entrypoints.http.webhooks import StripeWebhookController
+from entrypoints.http.webhooks import webhook_router
 from entrypoints.observability import http_options, start_tracing
 from entrypoints.periodic_pull import pull_every
 from entrypoints.settings import Settings
@@ -48,7 +48,6 @@ CONTROLLERS = [
     MeController,
     AdminOrdersController,
     AdminEventsController,
-    StripeWebhookController,
 ]
 
 EFFECT_SWEEP_SECONDS = 30.0
@@ -73,7 +72,8 @@ def create_app(
         *providers_for(settings, tracing), LitestarProvider(), *providers, context={Settings: settings}
     )
     observability = http_options(settings, tracing)
-    # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped.
+    # A request scope only where a route uses one: the catalog's dependencies are all APP-scoped,
+    # and the webhook route opens its scope itself.
     handlers: list[object] = [
         DishkaRouter(
             "",
@@ -82,6 +82,7 @@ def create_app(
             request_max_body_size=BODY_MAX_BYTES,
         ),
         catalog_router(container),
+        webhook_router(container),
     ]
     if sandbox is not None and store is not None:
         handlers.extend([*sandbox.route_handlers(), *store.route_handlers])
