@@ -48,10 +48,10 @@ class CustomerReconciler:
         async with self._uow as uow:
             current = await uow.customers.get(customer.user_id, for_update=True)
             if current is None or current.stripe_customer_id not in (None, stripe_id):
-                return Drift(drift.kind, drift.subject, drift.change, why_not="linked meanwhile")
+                return drift.unrepaired("linked meanwhile")
             try:
                 await uow.customers.save(current.with_stripe_customer(stripe_id))
             except Conflict:
-                return Drift(drift.kind, drift.subject, drift.change, why_not="that customer belongs to another user")
+                return drift.unrepaired("that customer belongs to another user")
             await uow.commit()
-        return Drift(drift.kind, drift.subject, drift.change, repaired=True)
+        return drift.as_repaired()

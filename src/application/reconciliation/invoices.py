@@ -71,5 +71,5 @@ class InvoiceReconciler:
             synced = await self._sync.apply(uow, state, None, listed=True)
             await uow.commit()
         if synced.invoice is None:
-            return Drift(drift.kind, drift.subject, drift.change, why_not=synced.reason)
-        return Drift(drift.kind, drift.subject, drift.change, repaired=True)
+            return drift.unrepaired(synced.reason)
+        return drift.as_repaired()

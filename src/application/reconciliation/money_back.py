@@ -102,16 +102,16 @@ class MoneyBackReconciler:
             async with self._uow as uow:
                 current = await uow.orders.get(report.order.id, for_update=True)
                 if current is None or current.status not in PAID:
-                    return _not(drift, "the order is no longer paid")
+                    return drift.unrepaired("the order is no longer paid")
                 if isinstance(report.money_back, Refund):
                     await self._refunds.apply(uow, current, report.money_back)
                 else:
                     await self._disputes.apply(uow, current, report.money_back)
                 await uow.commit()
         except DomainError as exc:
-            return _not(drift, str(exc))
+            return drift.unrepaired(str(exc))
         await self._outbox.perform(self._uow)
-        return Drift(drift.kind, drift.subject, drift.change, repaired=True)
+        return drift.as_repaired()
 
 
 def _apply(order: Order, money_back: Refund | Dispute, now: datetime) -> Order:
@@ -135,7 +135,3 @@ def _change(before: Order, after: Order, money_back: Refund | Dispute) -> str:
     kind = "refund" if isinstance(money_back, Refund) else "dispute"
     change = f"{kind} {money_back.id} {was.status if was else 'missing'} -> {now.status}"
     return change + (f" ({', '.join(detail)})" if detail else "")
-
-
-def _not(drift: Drift, why: str) -> Drift:
-    return Drift(drift.kind, drift.subject, drift.change, why_not=why)

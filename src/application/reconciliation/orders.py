@@ -62,7 +62,7 @@ class OpenOrderReconciler:
             async with self._uow as uow:
                 current = await uow.orders.get(order.id, for_update=True)
                 if current is None:
-                    return _not(drift, "the order is gone")
+                    return drift.unrepaired("the order is gone")
                 await self._advance.apply(
                     uow,
                     current,
@@ -72,9 +72,9 @@ class OpenOrderReconciler:
                 )
                 await uow.commit()
         except DomainError as exc:  # the state machine cannot follow Stripe here
-            return _not(drift, str(exc))
+            return drift.unrepaired(str(exc))
         await self._outbox.perform(self._uow)
-        return Drift(drift.kind, drift.subject, drift.change, repaired=True)
+        return drift.as_repaired()
 
 
 def _target(order: Order, intent: PaymentIntent | None, expired: set[str]) -> OrderStatus | None:
@@ -83,7 +83,3 @@ def _target(order: Order, intent: PaymentIntent | None, expired: set[str]) -> Or
     if order.status is OrderStatus.PENDING and order.checkout_session_id in expired:
         return OrderStatus.EXPIRED
     return None
-
-
-def _not(drift: Drift, why: str) -> Drift:
-    return Drift(drift.kind, drift.subject, drift.change, why_not=why)

@@ -8,7 +8,7 @@ under that object's lock. With `repair=False` (`--dry-run`) it only reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
@@ -21,6 +21,13 @@ class Drift:
     change: str
     repaired: bool = False
     why_not: str | None = None  # when it could not be repaired here
+
+    def as_repaired(self) -> Drift:
+        return replace(self, repaired=True)
+
+    def unrepaired(self, why: str) -> Drift:
+        """The same difference, left as it is: `why` it could not be repaired here."""
+        return replace(self, why_not=why)
 
     @property
     def line(self) -> str:

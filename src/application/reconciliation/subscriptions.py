@@ -81,5 +81,5 @@ class SubscriptionReconciler:
             )
             await uow.commit()
         if not result.applied:
-            return Drift(drift.kind, drift.subject, drift.change, why_not=result.reason)
-        return Drift(drift.kind, drift.subject, drift.change, repaired=True)
+            return drift.unrepaired(result.reason)
+        return drift.as_repaired()
