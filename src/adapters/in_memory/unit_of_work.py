@@ -181,12 +181,7 @@ class InMemoryUnitOfWork:
         return collected
 
     async def store_event(self, event: WebhookEvent) -> bool:
-        if self._transaction is not None:
-            raise RuntimeError("store_event runs a transaction of its own: call it outside `async with`")
-        async with self:
-            inserted = await self.events.add_if_absent(event)
-            await self.commit()
-        return inserted
+        return await self.receive_event(event) is Receipt.NEW
 
     async def receive_event(self, event: WebhookEvent) -> Receipt:
         if self._transaction is not None:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,8 +20,6 @@ from adapters.persistence.transaction import Transaction
 from application.ports.clock import Clock
 from application.ports.repositories import Receipt, Recorded
 from domain.webhook_event import WebhookEvent
-
-T = TypeVar("T")
 
 
 class SqlAlchemyUnitOfWork:
@@ -106,18 +104,13 @@ class SqlAlchemyUnitOfWork:
         return collected
 
     async def store_event(self, event: WebhookEvent) -> bool:
-        # One INSERT … ON CONFLICT DO NOTHING, alone in its transaction (see Transaction).
-        return bool(await self._stored_alone(lambda: self.events.add_if_absent(event)))
+        return await self.receive_event(event) is Receipt.NEW
 
     async def receive_event(self, event: WebhookEvent) -> Receipt:
-        # PostgreSQL: one statement, the INSERT and a read of the row it found (see events.receive).
-        return await self._stored_alone(lambda: self.events.receive(event))
-
-    async def _stored_alone(self, store: Callable[[], Awaitable[T]]) -> T:
-        if self._transaction is not None:
-            raise RuntimeError("an event is stored in a transaction of its own: call it outside `async with`")
-        async with self.one_statement():
-            return await store()
+        # Alone in its transaction; on PostgreSQL one statement, the INSERT … ON CONFLICT DO NOTHING
+        # and a read of the row it found (see events.receive and Transaction).
+        async with self.one_statement() as uow:
+            return await uow.events.receive(event)
 
     @contextlib.asynccontextmanager
     async def one_statement(self) -> AsyncIterator[Self]:

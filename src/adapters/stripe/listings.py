@@ -69,12 +69,12 @@ class StripeListings:
         return [mapping.subscription(s) for s in await self._all("subscriptions.list", "/v1/subscriptions", params)]
 
     async def payment_intents(self, *, since: datetime) -> Sequence[PaymentIntent]:
-        params: PaymentIntentListParams = {"created": {"gte": int(since.timestamp())}}
+        params: PaymentIntentListParams = {"created": {"gte": _seconds(since)}}
         found = await self._all("payment_intents.list", "/v1/payment_intents", params)
         return [mapping.payment_intent(pi) for pi in found]
 
     async def expired_checkout_sessions(self, *, since: datetime) -> Sequence[CheckoutSession]:
-        params: SessionListParams = {"status": "expired", "created": {"gte": int(since.timestamp())}}
+        params: SessionListParams = {"status": "expired", "created": {"gte": _seconds(since)}}
         found = await self._all("checkout.sessions.list", "/v1/checkout/sessions", params)
         return [mapping.checkout_session(s) for s in found]
 
