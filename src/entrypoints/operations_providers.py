@@ -14,7 +14,6 @@ from adapters.persistence.database import is_sqlite
 from adapters.persistence.event_log import SqlAlchemyEventLog
 from adapters.persistence.job_lock import PostgresJobLock
 from adapters.persistence.local_records import SqlAlchemyLocalRecords
-from adapters.persistence.probe import DatabaseProbe
 from adapters.redis.job_lock import RedisJobLock
 from adapters.redis.probe import RedisProbe
 from adapters.smtp.probe import SmtpProbe
@@ -134,6 +133,10 @@ class OperationsProvider(Provider):
 
     @provide(scope=Scope.APP)
     def probes(self, settings: Settings, engine: AsyncEngine) -> Probes:
+        # Imported here, for `billing doctor`: the probe reads Alembic's scripts, and Alembic (with
+        # Mako and Pygments' lexers) would otherwise cost every HTTP worker ~7 MB (issue 18).
+        from adapters.persistence.probe import DatabaseProbe
+
         storage: list[Probe] = [DatabaseProbe(engine)]
         storage.append(
             RedisProbe(str(settings.redis_url))

@@ -12,10 +12,9 @@ import time
 from typing import cast
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
-from limits.storage import storage_from_string
+from limits.errors import ConfigurationError, StorageError
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
@@ -73,11 +72,24 @@ class LimitsRateLimiter:
             await self._pool.aclose()
 
 
+class _RedispyStorage(RedisStorage):
+    """`limits`' Redis storage over redis-py only. The base class imports every client it lists as
+    a dependency (coredis, valkey) when it is created, whichever implementation is asked for: with
+    coredis installed (the `async-redis` extra) that cost each worker ~12 MB of RSS (coredis and
+    beartype) for a client it never uses (bench/README.md, issue 18). Not registered under a scheme
+    (no STORAGE_SCHEME of its own), so `storage_from_string` is unchanged."""
+
+    DEPENDENCIES = {"redis": RedisStorage.DEPENDENCIES["redis"]}
+
+
 def redis_storage(url: str, key_prefix: str) -> tuple[Storage, ConnectionPool]:
     # Our own pool, so `aclose()` can release the connections the storage opened.
+    uri = "async+" + url
+    if uri.split("://", 1)[0] not in _RedispyStorage.STORAGE_SCHEME:  # as `storage_from_string` refuses it
+        raise ConfigurationError(f"unknown storage scheme : {uri}")
     pool = ConnectionPool.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    storage = storage_from_string(
-        "async+" + url,
+    storage = _RedispyStorage(
+        uri,
         implementation="redispy",
         wrap_exceptions=True,
         key_prefix=key_prefix,
