@@ -59,7 +59,9 @@ def counting(h: Harness, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counted]:
         monkeypatch.undo()
 
 
-async def test_round_trips_and_checkouts_per_delivery(make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_round_trips_and_checkouts_per_delivery(
+    make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with make_harness() as h:
         _, session_id = await h.checkout("user_a")
         intent_id = h.gateway.authorize(session_id).id
