@@ -34,6 +34,9 @@ log = logging.getLogger("billing.outbox")
 # recorded it, what that transaction already held (e.g. the captured `Order`), else None: it may
 # use that instead of reading it again, and must read it itself when given None (the sweeper).
 Performer = Callable[[Mapping[str, str], object], Awaitable[None]]
+# The performers built when the outbox first needs them: most units of work record no effect, and
+# building every family (with the e-mail sender, the gateway, …) cost a webhook delivery ~40 µs.
+PerformersLoader = Callable[[], Awaitable[Mapping[str, Performer]]]
 
 
 class EffectPerformers(Protocol):
@@ -81,14 +84,33 @@ class Outbox:
         self,
         uow: UnitOfWork,
         clock: Clock,
-        performers: Mapping[str, Performer],
+        performers: Mapping[str, Performer] | PerformersLoader,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._uow = uow
         self._sleep = sleep
         self._clock = clock
-        self._performers = performers
+        self._performers: Mapping[str, Performer] | None = None
+        self._load: PerformersLoader | None = None
+        if isinstance(performers, Mapping):
+            self._performers = performers
+        else:
+            self._load = performers
+
+    async def _performers_now(self) -> Mapping[str, Performer]:
+        if self._performers is None:
+            assert self._load is not None
+            self._performers = await self._load()
+        return self._performers
+
+    async def _ready(self) -> Mapping[str, Performer] | None:
+        """The performers, or None (logged) when they cannot be built."""
+        try:
+            return await self._performers_now()
+        except Exception:
+            log.exception("effects not performed: their performers could not be built")
+            return None
 
     async def record(
         self, uow: UnitOfWork, subject: str, effects: Mapping[str, Mapping[str, str]], *, known: object = None
@@ -100,7 +122,7 @@ class Outbox:
         recorded them, and performs them or has done so) are registered with `uow`, for
         `perform(uow)` after commit. `known` is handed to their performers then.
         """
-        unknown = set(effects) - set(self._performers)
+        unknown = set(effects) - set(await self._performers_now())
         if unknown:  # it would wait in the outbox forever: refuse it while the change can roll back
             raise ValueError(f"no performer for effects of kind {', '.join(sorted(unknown))}")
         now = self._clock.now()
@@ -122,7 +144,7 @@ class Outbox:
         One transaction claims them all and one records the outcomes, however many there are.
         """
         keys = list(keys)
-        if not keys:
+        if not keys or await self._ready() is None:  # nothing claimed that could not be performed
             return 0
         async with self._uow as uow:
             now = self._clock.now()
@@ -138,7 +160,10 @@ class Outbox:
     async def _perform_all(self, effects: list[tuple[Effect, object]]) -> int:
         if not effects:
             return 0  # none recorded, or done already, or other workers hold them
-        outcomes = [(effect.key, await self._perform(effect, known)) for effect, known in effects]
+        performers = await self._ready()
+        if performers is None:
+            return 0  # what was recorded stays leased, for the sweeper
+        outcomes = [(effect.key, await self._perform(performers, effect, known)) for effect, known in effects]
         done = [key for key, error in outcomes if error is None]
         for pause in (*RECORD_RETRY_SECONDS, None):
             try:
@@ -167,10 +192,10 @@ class Outbox:
                     await uow.effects.release(key, error=error)
             await uow.commit()
 
-    async def _perform(self, effect: Effect, known: object) -> str | None:
+    async def _perform(self, performers: Mapping[str, Performer], effect: Effect, known: object) -> str | None:
         """None when done; the error's description when it failed (the effect will be retried)."""
         try:
-            await self._performers[effect.kind](effect.payload, known)
+            await performers[effect.kind](effect.payload, known)
         except (ApplicationError, KeyError) as exc:
             log.warning("effect failed; it will be retried", extra={"effect": effect.key, "error": type(exc).__name__})
             return f"{type(exc).__name__}: {exc}"

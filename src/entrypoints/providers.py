@@ -3,7 +3,7 @@ work and the use cases. Which adapter serves a port is decided in `composition.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from dishka import AsyncContainer, Provider, Scope, collect, from_context, provide, provide_all
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,7 +50,7 @@ from application.orders.record_dispute import RecordDispute
 from application.orders.record_refund import RecordRefund
 from application.orders.refund_notices import AlertSettings, RefundEffects
 from application.orders.refund_order import RefundOrder
-from application.outbox import EffectPerformers, Outbox, performers_of
+from application.outbox import EffectPerformers, Outbox, Performer, performers_of
 from application.portal.open_portal import OpenPortal, PortalSettings
 from application.ports.cache import Cache
 from application.ports.clock import Clock
@@ -274,8 +274,13 @@ class UseCaseProvider(Provider):
     )
 
     @provide
-    def outbox(self, uow: UnitOfWork, clock: Clock, families: list[EffectPerformers]) -> Outbox:
-        return Outbox(uow, clock, performers_of(families))
+    def outbox(self, uow: UnitOfWork, clock: Clock, container: AsyncContainer) -> Outbox:
+        # The families are built by this request's container when the outbox first needs them
+        # (an effect recorded or to perform), not for every request that takes the outbox.
+        async def performers() -> Mapping[str, Performer]:
+            return performers_of(await container.get(list[EffectPerformers]))
+
+        return Outbox(uow, clock, performers)
 
     @provide
     def handlers(self, container: AsyncContainer) -> Handlers:

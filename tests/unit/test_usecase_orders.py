@@ -481,3 +481,42 @@ async def test_an_unexpected_error_in_one_effect_still_marks_the_others_done(wor
     world.clock.advance(seconds=LEASE_SECONDS + 1)
     assert await outbox.run_pending() == 0  # the broken one is retried; the e-mail is not re-sent
     assert sent.payloads == [{"order_id": "ord_1"}]
+
+
+async def test_the_performers_are_built_when_an_effect_is_first_recorded_or_performed_not_before(
+    world: FakeService,
+) -> None:
+    performer, built = CountingPerformer(), []
+
+    async def performers() -> Mapping[str, Performer]:
+        built.append(1)
+        return {"ping": performer}
+
+    outbox = Outbox(world.uow(), world.clock, performers)
+    uow = world.uow()
+    async with uow:  # a unit of work that records nothing (most webhook deliveries)
+        await uow.commit()
+    assert await outbox.perform(uow) == 0
+    assert built == []
+
+    uow = await _record(world, outbox)
+    assert await outbox.perform(uow) == 1
+    assert (built, performer.payloads) == ([1], [{"order_id": "ord_1"}])
+
+    sweeper = Outbox(world.uow(), world.clock, performers)  # the sweeper's outbox builds them to perform
+    world.store.effects["ping:ord_2"] = Effect("ping:ord_2", "ping", {"order_id": "ord_2"}, world.clock.now())
+    assert await sweeper.run_pending() == 1
+    assert built == [1, 1]
+
+
+async def test_performers_that_cannot_be_built_leave_the_effects_to_the_sweeper(world: FakeService) -> None:
+    async def broken() -> Mapping[str, Performer]:
+        raise RuntimeError("the e-mail sender could not be built")
+
+    world.store.effects["ping:ord_1"] = Effect("ping:ord_1", "ping", {"order_id": "ord_1"}, world.clock.now())
+    assert await Outbox(world.uow(), world.clock, broken).run_pending() == 0  # never raises, claims nothing
+    assert world.store.effects["ping:ord_1"].attempts == 0
+
+    performer = CountingPerformer()
+    assert await outbox_with(world, {"ping": performer}).run_pending() == 1
+    assert performer.payloads == [{"order_id": "ord_1"}]

@@ -72,7 +72,12 @@ class Transaction:
         if self._connection is None:
             self._connection = await self._engine.connect()
             if self._on_driver:
-                raw = await self._connection.get_raw_connection()
+                # Just checked out, the pooled connection is at hand: read without `get_raw_connection`,
+                # which spends a greenlet switch on the same attribute (one per delivery).
+                sync = self._connection.sync_connection
+                raw = sync.connection if sync is not None and not sync.invalidated else None
+                if raw is None:
+                    raw = await self._connection.get_raw_connection()
                 self._driver = raw.driver_connection
         return self._connection
 
