@@ -128,3 +128,21 @@ def health_requests(text: str) -> float:
         for sample in family.samples
         if sample.name == REQUESTS and HEALTH.items() <= sample.labels.items()
     )
+
+
+async def test_a_path_or_method_no_route_serves_is_not_counted(make_app: Callable[[float], Litestar]) -> None:
+    async with AsyncTestClient(app=make_app(3600)) as client:
+        assert (await client.get("/api/made-up-by-a-client/8f1c")).status_code == 404
+        assert (await client.post("/api/health")).status_code == 405
+        assert (await client.get("/api/health")).status_code == 200
+        text = (await client.get("/metrics")).text
+
+    counted = [
+        sample.labels
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == REQUESTS
+    ]
+    assert "made-up-by-a-client" not in text
+    assert not [labels for labels in counted if labels["method"] == "POST" and labels["path"] == "/api/health"]
+    assert [labels for labels in counted if labels["path"] == "/api/health"]
