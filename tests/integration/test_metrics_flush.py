@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY, Histogram
 from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.utils import floatToGoString
 
 from adapters.persistence.migrate import upgrade_async
 from adapters.prometheus import pending
@@ -27,6 +26,11 @@ LATENCY = "billing_http_request_duration_seconds"
 BOUNDS = [*Histogram.DEFAULT_BUCKETS]  # Litestar's families use prometheus-client's default buckets
 
 
+def le(bound: float) -> str:
+    """A bucket's `le` label, as prometheus-client writes it."""
+    return "+Inf" if bound == float("inf") else repr(bound)
+
+
 def written(name: str, **labels: str) -> float:
     """What the default registry holds now (reading it flushes nothing)."""
     return REGISTRY.get_sample_value(name, {**HEALTH, **labels}) or 0.0
@@ -36,7 +40,7 @@ def health_written() -> dict[str, float]:
     values = {REQUESTS: written(REQUESTS), f"{LATENCY}_count": written(f"{LATENCY}_count")}
     values[f"{LATENCY}_sum"] = written(f"{LATENCY}_sum")
     for bound in BOUNDS:
-        values[f"le={floatToGoString(bound)}"] = written(f"{LATENCY}_bucket", le=floatToGoString(bound))
+        values[f"le={le(bound)}"] = written(f"{LATENCY}_bucket", le=le(bound))
     return values
 
 
@@ -78,7 +82,7 @@ async def test_a_request_is_written_with_its_labels_and_latency_bucket_at_the_ne
     assert set(unflushed.values()) == {0}  # counted in process, not written per request
     assert flushed[REQUESTS] == 1 and flushed[f"{LATENCY}_count"] == 1
     seconds = flushed[f"{LATENCY}_sum"]
-    buckets = [flushed[f"le={floatToGoString(bound)}"] for bound in BOUNDS]  # cumulative
+    buckets = [flushed[f"le={le(bound)}"] for bound in BOUNDS]  # cumulative
     first = buckets.index(1)
     assert buckets == [0] * first + [1] * (len(BOUNDS) - first)
     assert seconds <= BOUNDS[first] and (first == 0 or seconds > BOUNDS[first - 1])
