@@ -7,14 +7,15 @@ OTEL_EXPORTER_OTLP_ENDPOINT): switched off, neither library is loaded and nothin
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dishka import Provider, Scope, provide
-from litestar import Controller
-from litestar.middleware.base import DefineMiddleware
+from litestar import Controller, Litestar
 from litestar.plugins import PluginProtocol
-from litestar.types import BeforeRequestHookHandler
+from litestar.types import ASGIApp, BeforeRequestHookHandler
 
 from adapters.in_process.no_metrics import NoMetrics
 from adapters.in_process.no_tracer import NoTracer
@@ -69,20 +70,25 @@ class HttpObservability:
     """What metrics and traces add to the HTTP app; each part empty when switched off."""
 
     route_handlers: list[type[Controller]] = field(default_factory=list)  # for the app's dishka router
-    middleware: list[DefineMiddleware] = field(default_factory=list)
     plugins: list[PluginProtocol] = field(default_factory=list)
     before_request: BeforeRequestHookHandler | None = None
+    lifespan: list[Callable[[Litestar], contextlib.AbstractAsyncContextManager[None]]] = field(default_factory=list)
+    # around the app's whole ASGI handler (routing included), innermost first
+    asgi_wrappers: list[Callable[[ASGIApp], ASGIApp]] = field(default_factory=list)
 
 
 def http_options(settings: Settings, tracing: OpenTelemetryTracing | None) -> HttpObservability:
-    """Metrics: the `/metrics` route and the HTTP request families; traces: a span per request. Each
+    """Metrics: the `/metrics` route, the HTTP request families and the task writing the counts of
+    this process to prometheus-client's values every second; traces: a span per request. Each
     imported only when switched on."""
     options = HttpObservability()
     if settings.metrics_enabled:
-        from entrypoints.http.metrics import MetricsController, http_metrics_middleware
+        from adapters.prometheus import pending
+        from entrypoints.http.metrics import HttpRequestMetrics, MetricsController, flushing_every
 
         options.route_handlers.append(MetricsController)
-        options.middleware.append(http_metrics_middleware())
+        options.asgi_wrappers.append(lambda app: HttpRequestMetrics(app, pending.PENDING))
+        options.lifespan.append(flushing_every(pending.FLUSH_SECONDS, pending.PENDING))
     if tracing is not None:
         from entrypoints.tracing import name_by_route, tracing_plugin
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dishka import Provider, Scope, provide
@@ -23,8 +24,12 @@ class _Prometheus:
 
 class PrometheusProvider(Provider):
     @provide(scope=Scope.APP)
-    def prometheus(self) -> _Prometheus:
-        return _Prometheus(*create_prometheus())
+    def prometheus(self) -> Iterator[_Prometheus]:
+        prometheus = _Prometheus(*create_prometheus())
+        yield prometheus
+        # At close: what this process counted since the last flush (a CLI command's recordings, a
+        # worker's last second; the HTTP app's lifespan flushes too).
+        prometheus.metrics.flush()
 
     @provide(scope=Scope.APP)
     def metrics(self, prometheus: _Prometheus) -> Metrics:

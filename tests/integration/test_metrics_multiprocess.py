@@ -1,12 +1,17 @@
 """`/metrics` of `billing serve`, as an operator runs it: with two workers on PostgreSQL and Redis,
 a scrape of either worker shows the sum over both (prometheus-client's multiprocess mode); with one
-worker (`make run`) the metrics directory is made for the run and removed after it."""
+worker (`make run`) the metrics directory is made for the run and removed after it.
+
+Each worker counts in process and writes its counts to the shared files every `FLUSH_SECONDS`,
+before it renders `/metrics` and at shutdown: a scrape of one worker sees the other's requests up
+to ~`FLUSH_SECONDS` late, so the tests below wait for the files before reading a scrape that another
+worker may answer."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +20,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.prometheus.pending import FLUSH_SECONDS
 from sandbox import Sandbox
 from tests.integration.http_support import *  # noqa: F403  (the shared fixtures)
 from tests.integration.http_support import migrated, stripe_env
@@ -49,6 +55,19 @@ def per_worker_health_counts(directory: Path, scratch: Path) -> dict[str, float]
     return counts
 
 
+async def every_worker_flushed() -> None:
+    """Long enough for every worker's periodic flush to have written what it counted until now."""
+    await asyncio.sleep(3 * FLUSH_SECONDS)
+
+
+async def until(condition: Callable[[], Awaitable[bool]]) -> None:
+    """Wait (bounded: ~10 flushes) until `condition()` holds: the other worker's flush has come."""
+    for _ in range(100):
+        if await condition():
+            return
+        await asyncio.sleep(FLUSH_SECONDS / 10)
+
+
 @pytest.fixture(scope="module")
 def two_workers(
     sandbox_server: tuple[Sandbox, str],
@@ -76,11 +95,19 @@ async def test_a_scrape_of_either_worker_sums_the_requests_both_workers_served(
     base, metrics_dir, _ = two_workers
     # New connections each time, so the kernel hands them to both workers; until both have served some.
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        await every_worker_flushed()  # the start-up's health checks, whichever worker answered them
         before = health_count((await client.get(f"{base}/metrics")).text)
         sent = 0
         for _ in range(20):
             await asyncio.gather(*(client.get(f"{base}/api/health") for _ in range(20)))
             sent += 20
+            looks = iter(range(1000))
+
+            async def all_written(sent: int = sent, looks: Iterator[int] = looks) -> bool:
+                written = per_worker_health_counts(metrics_dir, tmp_path / f"looks_{sent}_{next(looks)}")
+                return sum(written.values()) >= before + sent
+
+            await until(all_written)
             counts = per_worker_health_counts(metrics_dir, tmp_path / f"scratch_{sent}")
             if len(counts) == 2 and all(counts.values()):
                 break
@@ -118,14 +145,40 @@ async def test_webhook_deliveries_to_both_workers_are_counted_once_each(two_work
             *(client.post(f"{base}/api/webhooks/stripe", content=body, headers=headers) for body, headers in deliveries)
         )
         again = await client.post(f"{base}/api/webhooks/stripe", content=deliveries[0][0], headers=deliveries[0][1])
+
+        async def both_written() -> bool:
+            return product_updated((await client.get(f"{base}/metrics")).text) == {"processed": 24, "duplicate": 1}
+
+        await until(both_written)
         scrapes = [(await client.get(f"{base}/metrics")).text for _ in range(4)]
 
     assert [a.status_code for a in answers] == [200] * 24 and again.status_code == 200
     for text in scrapes:
-        samples = {
-            sample.labels["outcome"]: sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == "billing_webhook_events_total" and sample.labels["type"] == "product.updated"
-        }
-        assert samples == {"processed": 24, "duplicate": 1}
+        assert product_updated(text) == {"processed": 24, "duplicate": 1}
+
+
+def product_updated(text: str) -> dict[str, float]:
+    return {
+        sample.labels["outcome"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "billing_webhook_events_total" and sample.labels["type"] == "product.updated"
+    }
+
+
+def test_one_worker_shows_its_own_requests_at_once_and_writes_the_last_ones_when_it_stops(tmp_path: Path) -> None:
+    metrics_dir = tmp_path / "metrics"
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+
+    with service_process(env, log_path=tmp_path / "service.log") as base, httpx.Client(timeout=10) as client:
+        before = health_count(client.get(f"{base}/metrics").text)
+        for _ in range(5):
+            assert client.get(f"{base}/api/health").status_code == 200
+        scraped = health_count(client.get(f"{base}/metrics").text)  # flushed by the scrape itself
+        for _ in range(7):
+            assert client.get(f"{base}/api/health").status_code == 200
+    # stopped (SIGTERM): what it counted since its last flush is in its files
+    left = per_worker_health_counts(metrics_dir, tmp_path / "scratch")
+
+    assert scraped == before + 5
+    assert sum(left.values()) == before + 12

@@ -18,6 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from adapters.prometheus.metrics import PrometheusMetrics
 from adapters.prometheus.multiprocess import multiprocess_dir
+from adapters.prometheus.pending import PENDING, PendingSamples
 from application.ports.backlog import Backlog
 from application.ports.metrics import MetricsPage
 
@@ -27,15 +28,22 @@ class PrometheusExposition:
     # need none of the newer format's escaping.
     content_type = CONTENT_TYPE_PLAIN_0_0_4
 
-    def __init__(self, registry: CollectorRegistry | None, multiprocess_path: Path | None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None, multiprocess_path: Path | None, pending: PendingSamples = PENDING
+    ) -> None:
         self._registry = registry
         self._multiprocess_path = multiprocess_path
+        self._pending = pending
 
     def render(self, backlog: Backlog | None) -> MetricsPage:
         """Every worker's values summed (multiprocess mode), else this process's: the app's registry
         and the default one (where Litestar's middleware registers, with process and GC figures).
         The backlog gauges are read from the database, the same from any worker, so they are added
-        here rather than summed; None (the database did not answer) leaves them out."""
+        here rather than summed; None (the database did not answer) leaves them out.
+
+        This process's recordings are written first, so the page shows every one of them; other
+        workers' are up to ~1 s late (`pending.FLUSH_SECONDS`)."""
+        self._pending.flush()
         extra = CollectorRegistry(auto_describe=False)
         if backlog is not None:
             extra.register(_BacklogCollector(backlog))

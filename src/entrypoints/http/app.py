@@ -114,10 +114,9 @@ def create_app(
         route_handlers=handlers,  # type: ignore[arg-type]
         exception_handlers=exception_handlers(),
         plugins=[StrictStructSchemaPlugin(), *observability.plugins],
-        middleware=observability.middleware,
         before_request=observability.before_request,
         before_send=[add_rate_limit_headers],
-        lifespan=[lifespan],
+        lifespan=[lifespan, *observability.lifespan],
         openapi_config=OpenAPIConfig(
             title="Stripe billing service",
             version="0.1.0",
@@ -132,7 +131,10 @@ def create_app(
     app.state.sandbox = sandbox
     app.state.dishka_container = container
     # Around everything, routing included (Litestar's middleware runs for routed requests only).
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    handler = app.asgi_handler
+    for wrap in observability.asgi_wrappers:  # the HTTP request families
+        handler = wrap(handler)
+    app.asgi_handler = RequestIdMiddleware(handler)
     return app
 
 
