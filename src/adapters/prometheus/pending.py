@@ -49,26 +49,25 @@ class PendingSamples:
 
     def observe(self, histogram: Histogram, amount: float) -> None:
         """`histogram.observe(amount)` at the next flush; `histogram` is a labelled child."""
-        bounds = histogram._upper_bounds  # sorted, ending with +Inf
         with self._lock:
-            slot = self._observed.get(histogram)
-            if slot is None:
-                slot = self._observed[histogram] = [0.0] * (len(bounds) + 1)
-            slot[0] += amount
-            # the first bucket whose bound is >= amount, as `Histogram.observe` picks it
-            slot[1 + bisect_left(bounds, amount)] += 1
+            self._observed_locked(histogram, amount)
 
     def inc_and_observe(self, counter: Counter, histogram: Histogram, amount: float) -> None:
         """`inc(counter)` and `observe(histogram, amount)` under one lock (an HTTP request)."""
-        bounds = histogram._upper_bounds
         with self._lock:
             counts = self._counts
             counts[counter] = counts.get(counter, 0.0) + 1.0
-            slot = self._observed.get(histogram)
-            if slot is None:
-                slot = self._observed[histogram] = [0.0] * (len(bounds) + 1)
-            slot[0] += amount
-            slot[1 + bisect_left(bounds, amount)] += 1
+            self._observed_locked(histogram, amount)
+
+    def _observed_locked(self, histogram: Histogram, amount: float) -> None:
+        """The observation added to `histogram`'s pending sum and bucket; the caller holds the lock."""
+        bounds = histogram._upper_bounds  # sorted, ending with +Inf
+        slot = self._observed.get(histogram)
+        if slot is None:
+            slot = self._observed[histogram] = [0.0] * (len(bounds) + 1)
+        slot[0] += amount
+        # the first bucket whose bound is >= amount, as `Histogram.observe` picks it
+        slot[1 + bisect_left(bounds, amount)] += 1
 
     def flush(self) -> None:
         """Add everything counted since the last flush to the prometheus-client values."""
